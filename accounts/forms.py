@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import User
+
+STATISTICS_HELP = _(
+    "Used only in anonymous statistics on who learns on the platform; never shown to others."
+)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = services.PROFILE_FIELDS
+        help_texts = {
+            "full_name": _(
+                "Exactly as it should appear on your certificates, in any script "
+                "(for example José Núñez, Nguyễn Thị Minh or محمد عبد الله)."
+            ),
+            "country": STATISTICS_HELP,
+            "organisation_type": STATISTICS_HELP,
+            "preferred_language": _("The language the site is shown in when you are signed in."),
+        }
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization", "dir": "auto"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        self.fields["organisation_type"].required = True
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your full name."))
+        return name
+
+    def save(self, commit=True):
+        return services.update_profile(
+            self.instance, **{field: self.cleaned_data[field] for field in self.Meta.fields}
+        )
+
+
+class SignupProfileForm(ProfileForm):
+    """The profile fields asked for at sign-up, added to allauth's email and password fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("instance", None)
+        super().__init__(*args, **kwargs)
+
+    def signup(self, request, user):
+        services.update_profile(
+            user, **{field: self.cleaned_data[field] for field in self.Meta.fields}
+        )

@@ -1,0 +1,22 @@
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_email_task(
+    *, subject: str, body: str, to: list[str], from_email: str, html: str | None = None
+) -> None:
+    """Send one already-rendered email; retried with backoff while the mail server is unreachable.
+
+    Rendering happens in the web process (language, links); the worker only delivers. A retry
+    after a partial SMTP failure may deliver twice, which for account email is the lesser evil.
+    """
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,561 @@
+"""Reading and writing course packages (docs/course-package.md).
+
+`read_package` turns a folder into plain specs and checks everything before the database is
+touched; `write_package` turns a course back into a folder. Applying specs is a service
+(courses.services.import_course_package).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+
+from quizzes.models import QuestionType, ReviewPolicy
+
+from .exceptions import PackageError
+
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+MISSING = object()
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    minutes: int
+    body: str
+    source: str
+
+
+@dataclass
+class ChoiceSpec:
+    key: str
+    text: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass
+class PairSpec:
+    key: str
+    prompt: str
+    answer: str
+
+
+@dataclass
+class QuestionSpec:
+    key: str
+    type: str
+    prompt: str
+    points: int = 1
+    feedback_correct: str = ""
+    feedback_incorrect: str = ""
+    partial_credit: bool = False
+    accepted_answers: list[str] = field(default_factory=list)
+    numeric_answer: Decimal | None = None
+    tolerance: Decimal = Decimal(0)
+    choices: list[ChoiceSpec] = field(default_factory=list)
+    pairs: list[PairSpec] = field(default_factory=list)
+
+
+@dataclass
+class QuizSpec:
+    slug: str
+    title: str
+    description: str
+    pass_mark: int
+    max_attempts: int | None
+    time_limit_minutes: int | None
+    shuffle_questions: bool
+    shuffle_choices: bool
+    draw_count: int | None
+    review_policy: str
+    questions: list[QuestionSpec]
+    source: str
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    lessons: list[LessonSpec]
+    quizzes: list[QuizSpec]
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    language: str
+    estimated_hours: Decimal
+    published: bool
+    order: int
+    modules: list[ModuleSpec]
+
+
+# --- YAML with line numbers ------------------------------------------------------------------
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers the line it started on."""
+
+    line: int | None = None
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader, node):
+    seen = set()
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise PackageError(f"the key {key!r} appears twice", line=key_node.start_mark.line + 1)
+        seen.add(key)
+    mapping = _Mapping(yaml.SafeLoader.construct_mapping(loader, node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load_yaml(text: str, file: str, line_offset: int = 0) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except PackageError as exc:
+        raise PackageError(
+            str(exc.message), file=file, line=(exc.line or 0) + line_offset or None
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PackageError(f"YAML error: {problem}", file=file, line=line) from None
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def read(self) -> CourseSpec:
+        if not self.root.is_dir():
+            raise PackageError(f"{self.root} is not a folder")
+        data = self._yaml_file("course.yaml")
+        f = _Fields(data, "course.yaml")
+        languages = [code for code, _name in settings.LANGUAGES]
+        language = f.get("language", str)
+        if language not in languages:
+            f.fail("language", f"must be one of {', '.join(languages)}, not {language!r}")
+        spec = CourseSpec(
+            slug=f.slug("slug"),
+            title=f.text("title"),
+            summary=f.get("summary", str, "").strip(),
+            language=language,
+            estimated_hours=f.decimal("estimated_hours", Decimal(0), minimum=0),
+            published=f.get("published", bool, False),
+            order=f.integer("order", 0, minimum=0),
+            modules=[],
+        )
+        modules = f.get("modules", list)
+        if not modules:
+            f.fail("modules", "a course needs at least one module")
+        module_slugs, lesson_slugs, quiz_slugs = {}, {}, {}
+        for item in modules:
+            m = _Fields(item, "course.yaml", parent=f)
+            slug = m.slug("slug")
+            if slug in module_slugs:
+                m.fail("slug", f"module slug {slug!r} is used twice")
+            module_slugs[slug] = m.line
+            module = ModuleSpec(slug=slug, title=m.text("title"), lessons=[], quizzes=[])
+            lesson_paths = m.get("lessons", list)
+            for path in lesson_paths:
+                lesson = self._lesson(m.path_in_package(path, self.root, "lessons"))
+                if lesson.slug in lesson_slugs:
+                    raise PackageError(
+                        f"lesson slug {lesson.slug!r} is also used by {lesson_slugs[lesson.slug]}",
+                        file=lesson.source,
+                    )
+                lesson_slugs[lesson.slug] = lesson.source
+                module.lessons.append(lesson)
+            for path in m.get("quizzes", list, []):
+                quiz = self._quiz(m.path_in_package(path, self.root, "quizzes"))
+                if quiz.slug in quiz_slugs:
+                    raise PackageError(
+                        f"quiz slug {quiz.slug!r} is also used by {quiz_slugs[quiz.slug]}",
+                        file=quiz.source,
+                    )
+                quiz_slugs[quiz.slug] = quiz.source
+                module.quizzes.append(quiz)
+            spec.modules.append(module)
+        return spec
+
+    def _read_text(self, relative: str) -> str:
+        path = self.root / relative
+        if not path.is_file():
+            raise PackageError("no such file", file=relative)
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PackageError("not UTF-8 text", file=relative) from None
+
+    def _yaml_file(self, relative: str) -> Any:
+        data = _load_yaml(self._read_text(relative), relative)
+        if not isinstance(data, dict):
+            raise PackageError("expected a mapping of fields at the top level", file=relative)
+        return data
+
+    def _lesson(self, relative: str) -> LessonSpec:
+        text = self._read_text(relative)
+        lines = text.splitlines(keepends=True)
+        if not lines or lines[0].strip() != "---":
+            raise PackageError(
+                "a lesson starts with front matter between two '---' lines", file=relative, line=1
+            )
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            raise PackageError("the front matter has no closing '---' line", file=relative, line=1)
+        meta = _load_yaml("".join(lines[1:end]), relative, line_offset=1)
+        if not isinstance(meta, dict):
+            raise PackageError(
+                "the front matter must be a mapping of fields", file=relative, line=2
+            )
+        f = _Fields(meta, relative)
+        slug = f.slug("slug", Path(relative).stem)
+        return LessonSpec(
+            slug=slug,
+            title=f.text("title"),
+            minutes=f.integer("minutes", minimum=1),
+            body="".join(lines[end + 1 :]).strip() + "\n",
+            source=relative,
+        )
+
+    def _quiz(self, relative: str) -> QuizSpec:
+        f = _Fields(self._yaml_file(relative), relative)
+        review = f.get("review_policy", str, ReviewPolicy.AFTER_EACH_ATTEMPT.value)
+        if review not in ReviewPolicy.values:
+            f.fail("review_policy", f"must be one of {', '.join(ReviewPolicy.values)}")
+        quiz = QuizSpec(
+            slug=f.slug("slug"),
+            title=f.text("title"),
+            description=f.get("description", str, "").strip(),
+            pass_mark=f.integer("pass_mark", 70, minimum=0, maximum=100),
+            max_attempts=f.integer("max_attempts", None, minimum=1),
+            time_limit_minutes=f.integer("time_limit_minutes", None, minimum=1),
+            shuffle_questions=f.get("shuffle_questions", bool, False),
+            shuffle_choices=f.get("shuffle_choices", bool, False),
+            draw_count=f.integer("draw_count", None, minimum=1),
+            review_policy=review,
+            questions=[],
+            source=relative,
+        )
+        questions = f.get("questions", list)
+        if not questions:
+            f.fail("questions", "a quiz needs at least one question")
+        keys = set()
+        for item in questions:
+            q = _Fields(item, relative, parent=f)
+            question = self._question(q)
+            if question.key in keys:
+                q.fail("key", f"question key {question.key!r} is used twice in this quiz")
+            keys.add(question.key)
+            quiz.questions.append(question)
+        if quiz.draw_count and quiz.draw_count > len(quiz.questions):
+            f.fail(
+                "draw_count",
+                f"draws {quiz.draw_count} questions from a pool of {len(quiz.questions)}",
+            )
+        return quiz
+
+    def _question(self, q: _Fields) -> QuestionSpec:
+        kind = q.get("type", str)
+        if kind not in QuestionType.values:
+            q.fail(
+                "type",
+                f"unknown question type {kind!r}; use one of {', '.join(QuestionType.values)}",
+            )
+        question = QuestionSpec(
+            key=q.slug("key"),
+            type=kind,
+            prompt=q.text("prompt"),
+            points=q.integer("points", 1, minimum=1),
+            feedback_correct=q.get("feedback_correct", str, "").strip(),
+            feedback_incorrect=q.get("feedback_incorrect", str, "").strip(),
+        )
+        if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_RESPONSE):
+            items = q.get("choices", list)
+            if len(items) < 2:
+                q.fail("choices", "needs at least two choices")
+            keys = set()
+            for index, item in enumerate(items):
+                c = _Fields(item, q.file, parent=q)
+                choice = ChoiceSpec(
+                    key=c.slug("key", _letter(index)),
+                    text=c.text("text"),
+                    correct=c.get("correct", bool, False),
+                    feedback=c.get("feedback", str, "").strip(),
+                )
+                if choice.key in keys:
+                    c.fail("key", f"choice key {choice.key!r} is used twice")
+                keys.add(choice.key)
+                question.choices.append(choice)
+            correct = sum(choice.correct for choice in question.choices)
+            if kind == QuestionType.SINGLE_CHOICE and correct != 1:
+                q.fail(
+                    "choices",
+                    f"a single_choice question needs exactly one correct choice, not {correct}",
+                )
+            if kind == QuestionType.MULTIPLE_RESPONSE and correct < 1:
+                q.fail("choices", "a multiple_response question needs at least one correct choice")
+            question.partial_credit = q.get("partial_credit", bool, False)
+        elif kind == QuestionType.TRUE_FALSE:
+            answer = q.get("answer", bool)
+            question.choices = [
+                ChoiceSpec("true", "True", answer is True, q.get("feedback_true", str, "").strip()),
+                ChoiceSpec(
+                    "false", "False", answer is False, q.get("feedback_false", str, "").strip()
+                ),
+            ]
+        elif kind == QuestionType.SHORT_ANSWER:
+            answers = q.get("accepted_answers", list)
+            if not answers or not all(
+                isinstance(a, str | int | float) and str(a).strip() for a in answers
+            ):
+                q.fail("accepted_answers", "needs a list of at least one non-empty answer")
+            question.accepted_answers = [str(a).strip() for a in answers]
+        elif kind == QuestionType.NUMERIC:
+            question.numeric_answer = q.decimal("answer")
+            question.tolerance = q.decimal("tolerance", Decimal(0), minimum=0)
+        elif kind == QuestionType.MATCHING:
+            items = q.get("pairs", list)
+            if len(items) < 2:
+                q.fail("pairs", "needs at least two pairs")
+            for index, item in enumerate(items):
+                p = _Fields(item, q.file, parent=q)
+                question.pairs.append(
+                    PairSpec(
+                        key=p.slug("key", str(index + 1)),
+                        prompt=p.text("prompt"),
+                        answer=p.text("answer"),
+                    )
+                )
+            if len({pair.key for pair in question.pairs}) != len(question.pairs):
+                q.fail("pairs", "pair keys must be unique")
+        return question
+
+
+def _letter(index: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[index] if index < len(letters) else f"c{index + 1}"
+
+
+class _Fields:
+    """Typed access to one YAML mapping, with errors that name the file and line."""
+
+    def __init__(self, data: Any, file: str, parent: _Fields | None = None):
+        self.file = file
+        if not isinstance(data, dict):
+            line = parent.line if parent else None
+            raise PackageError("expected a mapping of fields (key: value)", file=file, line=line)
+        self.data = data
+        self.line = getattr(data, "line", None) or (parent.line if parent else None)
+
+    def fail(self, name: str, message: str):
+        raise PackageError(f"{name}: {message}", file=self.file, line=self.line)
+
+    def get(self, name: str, kind: type, default: Any = MISSING) -> Any:
+        value = self.data.get(name, MISSING)
+        if value is MISSING or value is None:
+            if default is MISSING:
+                self.fail(name, "is required")
+            return default
+        if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if (kind is not bool and isinstance(value, bool)) or not isinstance(value, kind):
+            self.fail(name, f"must be {_KIND_NAMES[kind]}, not {type(value).__name__}")
+        return value
+
+    def text(self, name: str) -> str:
+        value = self.get(name, str).strip()
+        if not value:
+            self.fail(name, "must not be empty")
+        return value
+
+    def slug(self, name: str, default: Any = MISSING) -> str:
+        value = self.get(name, str, default)
+        if not SLUG_RE.match(value) or len(value) > 100:
+            self.fail(name, f"{value!r} is not a valid slug (letters, digits, '-' and '_')")
+        return value
+
+    def integer(self, name: str, default: Any = MISSING, *, minimum=None, maximum=None):
+        value = self.get(name, int, default)
+        if value is None:
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self.fail(
+                name,
+                f"must be between {minimum} and {maximum}"
+                if maximum is not None
+                else f"must be at least {minimum}",
+            )
+        return value
+
+    def decimal(self, name: str, default: Any = MISSING, *, minimum=None) -> Decimal:
+        value = self.get(name, object, default)
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, bool):
+            self.fail(name, "must be a number")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(name, f"must be a number, not {value!r}")
+        if not number.is_finite() or (minimum is not None and number < minimum):
+            self.fail(
+                name,
+                "must be a finite number"
+                if minimum is None
+                else f"must be a number of at least {minimum}",
+            )
+        return number
+
+    def path_in_package(self, value: Any, root: Path, name: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(name, f"expected a file path, not {value!r}")
+        resolved = (root / value).resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            self.fail(name, f"{value!r} is outside the package folder")
+        if not resolved.is_file():
+            self.fail(name, f"{value}: no such file")
+        return resolved.relative_to(root.resolve()).as_posix()
+
+
+_KIND_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    object: "a value",
+}
+
+
+def read_package(path: str | Path) -> CourseSpec:
+    """Read and check a whole course package; raise PackageError naming the file and line."""
+    return _Reader(Path(path)).read()
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_decimal(dumper, value):
+    if value == value.to_integral_value():
+        return dumper.represent_int(int(value))
+    return dumper.represent_float(float(value))
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_package(spec: CourseSpec, path: str | Path) -> None:
+    """Write a course spec as a package folder that read_package reads back to the same spec."""
+    root = Path(path)
+    (root / "lessons").mkdir(parents=True, exist_ok=True)
+    (root / "quizzes").mkdir(parents=True, exist_ok=True)
+    course = {
+        "slug": spec.slug,
+        "title": spec.title,
+        "summary": spec.summary,
+        "language": spec.language,
+        "estimated_hours": spec.estimated_hours,
+        "published": spec.published,
+        "order": spec.order,
+        "modules": [],
+    }
+    for module in spec.modules:
+        entry = {"slug": module.slug, "title": module.title, "lessons": [], "quizzes": []}
+        for lesson in module.lessons:
+            relative = f"lessons/{lesson.slug}.md"
+            entry["lessons"].append(relative)
+            front = _dump({"slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes})
+            (root / relative).write_text(f"---\n{front}---\n\n{lesson.body}", encoding="utf-8")
+        for quiz in module.quizzes:
+            relative = f"quizzes/{quiz.slug}.yaml"
+            entry["quizzes"].append(relative)
+            (root / relative).write_text(_dump(_quiz_data(quiz)), encoding="utf-8")
+        if not entry["quizzes"]:
+            del entry["quizzes"]
+        course["modules"].append(entry)
+    (root / "course.yaml").write_text(_dump(course), encoding="utf-8")
+
+
+def _quiz_data(quiz: QuizSpec) -> dict:
+    data = {
+        "slug": quiz.slug,
+        "title": quiz.title,
+        "description": quiz.description,
+        "pass_mark": quiz.pass_mark,
+        "max_attempts": quiz.max_attempts,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "shuffle_questions": quiz.shuffle_questions,
+        "shuffle_choices": quiz.shuffle_choices,
+        "draw_count": quiz.draw_count,
+        "review_policy": quiz.review_policy,
+        "questions": [],
+    }
+    for question in quiz.questions:
+        q = {
+            "key": question.key,
+            "type": question.type,
+            "prompt": question.prompt,
+            "points": question.points,
+            "feedback_correct": question.feedback_correct,
+            "feedback_incorrect": question.feedback_incorrect,
+        }
+        if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_RESPONSE):
+            if question.type == QuestionType.MULTIPLE_RESPONSE:
+                q["partial_credit"] = question.partial_credit
+            q["choices"] = [
+                {"key": c.key, "text": c.text, "correct": c.correct, "feedback": c.feedback}
+                for c in question.choices
+            ]
+        elif question.type == QuestionType.TRUE_FALSE:
+            by_key = {c.key: c for c in question.choices}
+            q["answer"] = by_key["true"].correct
+            q["feedback_true"] = by_key["true"].feedback
+            q["feedback_false"] = by_key["false"].feedback
+        elif question.type == QuestionType.SHORT_ANSWER:
+            q["accepted_answers"] = list(question.accepted_answers)
+        elif question.type == QuestionType.NUMERIC:
+            q["answer"] = question.numeric_answer
+            q["tolerance"] = question.tolerance
+        elif question.type == QuestionType.MATCHING:
+            q["pairs"] = [
+                {"key": p.key, "prompt": p.prompt, "answer": p.answer} for p in question.pairs
+            ]
+        data["questions"].append(q)
+    return data

@@ -1,0 +1,295 @@
+"""Everything that changes courses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from quizzes.models import Choice, MatchPair, Question, QuestionType, Quiz
+
+from .models import Course, Lesson, Module
+from .packages import (
+    ChoiceSpec,
+    CourseSpec,
+    LessonSpec,
+    ModuleSpec,
+    PairSpec,
+    QuestionSpec,
+    QuizSpec,
+    read_package,
+    write_package,
+)
+
+
+@dataclass
+class ImportResult:
+    course: Course
+    created: bool
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, kind: str, what: str) -> None:
+        bucket = self.counts.setdefault(kind, {"created": 0, "updated": 0, "deleted": 0})
+        bucket[what] += 1
+
+
+def import_course_package(path: str | Path) -> ImportResult:
+    """Create or update a course from a package folder, all or nothing.
+
+    The whole package is read and checked first (PackageError names the file and line). Modules,
+    lessons, quizzes, questions, choices and pairs are matched by slug or key, so their ids, and
+    learners' progress, survive a re-import; whatever the package no longer lists is deleted.
+    """
+    spec = read_package(path)
+    return apply_course_spec(spec)
+
+
+@transaction.atomic
+def apply_course_spec(spec: CourseSpec) -> ImportResult:
+    """Make the database's course match the spec (see import_course_package)."""
+    course, created = Course.objects.select_for_update().update_or_create(
+        slug=spec.slug,
+        defaults={
+            "title": spec.title,
+            "summary": spec.summary,
+            "language": spec.language,
+            "estimated_hours": spec.estimated_hours,
+            "published": spec.published,
+            "order": spec.order,
+        },
+    )
+    result = ImportResult(course=course, created=created)
+    result.count("courses", "created" if created else "updated")
+
+    modules = _sync(
+        result,
+        "modules",
+        {m.slug: m for m in course.modules.all()},
+        [(m.slug, {"title": m.title, "order": i}) for i, m in enumerate(spec.modules)],
+        lambda key, values: Module(course=course, slug=key, **values),
+        delete_leftovers=False,
+    )
+    lessons = [
+        (
+            lesson.slug,
+            {
+                "module": modules[m.slug],
+                "title": lesson.title,
+                "body": lesson.body,
+                "estimated_minutes": lesson.minutes,
+                "order": i,
+            },
+        )
+        for m in spec.modules
+        for i, lesson in enumerate(m.lessons)
+    ]
+    _sync(
+        result,
+        "lessons",
+        {lesson.slug: lesson for lesson in course.lessons.all()},
+        lessons,
+        lambda key, values: Lesson(slug=key, **values),
+    )
+
+    quiz_specs = {q.slug: q for m in spec.modules for q in m.quizzes}
+    quizzes = _sync(
+        result,
+        "quizzes",
+        {q.slug: q for q in course.quizzes.all()},
+        [
+            (q.slug, {"module": modules[m.slug], "order": i, **_quiz_values(q)})
+            for m in spec.modules
+            for i, q in enumerate(m.quizzes)
+        ],
+        lambda key, values: Quiz(slug=key, **values),
+    )
+    for slug, quiz in quizzes.items():
+        _sync_questions(result, quiz, quiz_specs[slug].questions)
+
+    # Modules go last, once the lessons and quizzes they held have moved where they now belong.
+    leftovers = course.modules.exclude(slug__in=list(modules))
+    for _module in leftovers:
+        result.count("modules", "deleted")
+    leftovers.delete()
+    return result
+
+
+def _quiz_values(quiz: QuizSpec) -> dict:
+    return {
+        "title": quiz.title,
+        "description": quiz.description,
+        "pass_mark": quiz.pass_mark,
+        "max_attempts": quiz.max_attempts,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "shuffle_questions": quiz.shuffle_questions,
+        "shuffle_choices": quiz.shuffle_choices,
+        "draw_count": quiz.draw_count,
+        "review_policy": quiz.review_policy,
+    }
+
+
+def _sync_questions(result: ImportResult, quiz: Quiz, specs: list[QuestionSpec]) -> None:
+    questions = _sync(
+        result,
+        "questions",
+        {q.key: q for q in quiz.questions.all()},
+        [
+            (
+                q.key,
+                {
+                    "type": q.type,
+                    "prompt": q.prompt,
+                    "points": q.points,
+                    "order": i,
+                    "feedback_correct": q.feedback_correct,
+                    "feedback_incorrect": q.feedback_incorrect,
+                    "partial_credit": q.partial_credit,
+                    "accepted_answers": q.accepted_answers,
+                    "numeric_answer": q.numeric_answer,
+                    "tolerance": q.tolerance,
+                },
+            )
+            for i, q in enumerate(specs)
+        ],
+        lambda key, values: Question(quiz=quiz, key=key, **values),
+    )
+    for spec in specs:
+        question = questions[spec.key]
+        _sync(
+            result,
+            "choices",
+            {c.key: c for c in question.choices.all()},
+            [
+                (
+                    c.key,
+                    {"text": c.text, "is_correct": c.correct, "feedback": c.feedback, "order": i},
+                )
+                for i, c in enumerate(spec.choices)
+            ],
+            lambda key, values, question=question: Choice(question=question, key=key, **values),
+        )
+        _sync(
+            result,
+            "pairs",
+            {p.key: p for p in question.pairs.all()},
+            [
+                (p.key, {"prompt": p.prompt, "answer": p.answer, "order": i})
+                for i, p in enumerate(spec.pairs)
+            ],
+            lambda key, values, question=question: MatchPair(question=question, key=key, **values),
+        )
+
+
+def _sync(result, kind, existing, wanted, build, *, delete_leftovers=True):
+    """Update `existing` objects (by key) to `wanted` values, create the missing, delete the rest.
+
+    Rows whose values are unchanged are not written, so a re-import of an unchanged package
+    writes nothing but the course row.
+    """
+    kept = {}
+    for key, values in wanted:
+        obj = existing.pop(key, None)
+        if obj is None:
+            obj = build(key, values)
+            obj.save()
+            result.count(kind, "created")
+        elif any(getattr(obj, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.save()
+            result.count(kind, "updated")
+        kept[key] = obj
+    if delete_leftovers:
+        for obj in existing.values():
+            obj.delete()
+            result.count(kind, "deleted")
+    return kept
+
+
+def course_spec(course: Course) -> CourseSpec:
+    """The course as a package spec: what export_course_package writes."""
+    modules = course.modules.prefetch_related(
+        "lessons",
+        Prefetch(
+            "quizzes",
+            queryset=Quiz.objects.prefetch_related(
+                Prefetch(
+                    "questions", queryset=Question.objects.prefetch_related("choices", "pairs")
+                )
+            ),
+        ),
+    )
+    return CourseSpec(
+        slug=course.slug,
+        title=course.title,
+        summary=course.summary,
+        language=course.language,
+        estimated_hours=course.estimated_hours,
+        published=course.published,
+        order=course.order,
+        modules=[
+            ModuleSpec(
+                slug=module.slug,
+                title=module.title,
+                lessons=[
+                    LessonSpec(
+                        slug=lesson.slug,
+                        title=lesson.title,
+                        minutes=lesson.estimated_minutes,
+                        body=lesson.body,
+                        source=f"lessons/{lesson.slug}.md",
+                    )
+                    for lesson in module.lessons.all()
+                ],
+                quizzes=[_quiz_spec(quiz) for quiz in module.quizzes.all()],
+            )
+            for module in modules
+        ],
+    )
+
+
+def _quiz_spec(quiz: Quiz) -> QuizSpec:
+    return QuizSpec(
+        slug=quiz.slug,
+        title=quiz.title,
+        description=quiz.description,
+        pass_mark=quiz.pass_mark,
+        max_attempts=quiz.max_attempts,
+        time_limit_minutes=quiz.time_limit_minutes,
+        shuffle_questions=quiz.shuffle_questions,
+        shuffle_choices=quiz.shuffle_choices,
+        draw_count=quiz.draw_count,
+        review_policy=quiz.review_policy,
+        source=f"quizzes/{quiz.slug}.yaml",
+        questions=[
+            QuestionSpec(
+                key=q.key,
+                type=q.type,
+                prompt=q.prompt,
+                points=q.points,
+                feedback_correct=q.feedback_correct,
+                feedback_incorrect=q.feedback_incorrect,
+                partial_credit=q.partial_credit and q.type == QuestionType.MULTIPLE_RESPONSE,
+                accepted_answers=list(q.accepted_answers),
+                numeric_answer=q.numeric_answer.normalize()
+                if q.numeric_answer is not None
+                else None,
+                tolerance=q.tolerance.normalize(),
+                choices=[
+                    ChoiceSpec(key=c.key, text=c.text, correct=c.is_correct, feedback=c.feedback)
+                    for c in q.choices.all()
+                ],
+                pairs=[
+                    PairSpec(key=p.key, prompt=p.prompt, answer=p.answer) for p in q.pairs.all()
+                ],
+            )
+            for q in quiz.questions.all()
+        ],
+    )
+
+
+def export_course_package(course: Course, path: str | Path) -> None:
+    """Write the course as a package folder that imports back to the same course."""
+    write_package(course_spec(course), path)

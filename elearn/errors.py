@@ -1,0 +1,49 @@
+"""One error type for the domain, and the API's single error shape: {"code", "detail"}."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    """A broken business rule. Apps subclass it with their own code, status and message."""
+
+    code = "domain_error"
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_message = _("This action is not allowed.")
+
+    def __init__(self, message=None, *, code=None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+def api_exception_handler(exc, context):
+    """Render every API error as {"code": ..., "detail": ...} with the right HTTP status.
+
+    Validation errors keep DRF's field-level detail (a dict of field -> messages).
+    """
+    if isinstance(exc, DomainError):
+        return Response({"code": exc.code, "detail": str(exc.message)}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        detail = exc.detail
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        detail = exc.detail
+        if isinstance(detail, dict) and "detail" in detail:
+            detail = detail["detail"]
+    response.data = {"code": code, "detail": detail}
+    return response

@@ -1,0 +1,200 @@
+"""Quiz structure: a quiz belongs to a module and holds questions of six types.
+
+Attempts and grading (the engine) build on these models; the rules for what each type needs
+live in Question.clean() and are shared with the course package importer.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from courses.markdown import render_markdown
+from courses.models import Course, Module
+
+
+class ReviewPolicy(models.TextChoices):
+    AFTER_EACH_ATTEMPT = "after_each_attempt", _("Show correct answers after each attempt")
+    AFTER_PASSING = "after_passing", _("Show correct answers only after passing")
+    NEVER = "never", _("Never show correct answers")
+
+
+class Quiz(models.Model):
+    # `course` repeats module.course so quiz slugs are unique per course in the database.
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="quizzes", editable=False
+    )
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="quizzes")
+    slug = models.SlugField(_("slug"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description (Markdown)"), blank=True)
+    description_html = models.TextField(editable=False, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=70, validators=[MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for unlimited attempts."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
+    shuffle_choices = models.BooleanField(_("shuffle choices"), default=False)
+    draw_count = models.PositiveSmallIntegerField(
+        _("questions drawn per attempt"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Draw this many questions at random from the pool; empty for all."),
+    )
+    review_policy = models.CharField(
+        _("review policy"),
+        max_length=32,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.AFTER_EACH_ATTEMPT,
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_in_course"),
+            models.CheckConstraint(
+                condition=models.Q(pass_mark__lte=100), name="quiz_pass_mark_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_attempts__isnull=True) | models.Q(max_attempts__gte=1),
+                name="quiz_max_attempts_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.course_id = self.module.course_id
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+
+class QuestionType(models.TextChoices):
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_RESPONSE = "multiple_response", _("Multiple response")
+    TRUE_FALSE = "true_false", _("True or false")
+    SHORT_ANSWER = "short_answer", _("Short answer")
+    NUMERIC = "numeric", _("Numeric")
+    MATCHING = "matching", _("Matching")
+
+
+CHOICE_TYPES = {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_RESPONSE, QuestionType.TRUE_FALSE}
+
+
+class Question(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(_("key"), max_length=100)
+    type = models.CharField(_("type"), max_length=32, choices=QuestionType.choices)
+    prompt = models.TextField(_("prompt (Markdown)"))
+    prompt_html = models.TextField(editable=False, blank=True)
+    points = models.PositiveSmallIntegerField(
+        _("points"), default=1, validators=[MinValueValidator(1)]
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    feedback_correct = models.TextField(_("feedback when correct"), blank=True)
+    feedback_incorrect = models.TextField(_("feedback when incorrect"), blank=True)
+    partial_credit = models.BooleanField(
+        _("partial credit"), default=False, help_text=_("Multiple response only.")
+    )
+    accepted_answers = models.JSONField(
+        _("accepted answers"), default=list, blank=True, help_text=_("Short answer only.")
+    )
+    numeric_answer = models.DecimalField(
+        _("numeric answer"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    tolerance = models.DecimalField(
+        _("tolerance"),
+        max_digits=20,
+        decimal_places=6,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="question_key_unique_in_quiz"),
+            models.CheckConstraint(
+                condition=models.Q(tolerance__gte=0), name="question_tolerance_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz}: {self.key}"
+
+    def save(self, *args, **kwargs):
+        self.prompt_html = render_markdown(self.prompt)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.type == QuestionType.SHORT_ANSWER:
+            answers = self.accepted_answers
+            if (
+                not isinstance(answers, list)
+                or not answers
+                or not all(isinstance(a, str) and a.strip() for a in answers)
+            ):
+                raise ValidationError(
+                    {"accepted_answers": _("Give at least one accepted answer, as a list of text.")}
+                )
+        if self.type == QuestionType.NUMERIC and self.numeric_answer is None:
+            raise ValidationError({"numeric_answer": _("A numeric question needs an answer.")})
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(_("key"), max_length=100)
+    text = models.TextField(_("text"))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    feedback = models.TextField(_("feedback"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "key"], name="choice_key_unique_in_question"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class MatchPair(models.Model):
+    """One prompt of a matching question and the answer it must be matched to."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="pairs")
+    key = models.SlugField(_("key"), max_length=100)
+    prompt = models.TextField(_("prompt"))
+    answer = models.TextField(_("answer"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("matching pair")
+        verbose_name_plural = _("matching pairs")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="pair_key_unique_in_question"),
+        ]
+
+    def __str__(self):
+        return f"{self.prompt} → {self.answer}"
