@@ -1,0 +1,61 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import make_course, make_facilitator_user, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_by_default(settings):
+    """Tasks run in-process unless a test asks for a real worker (the `worker` fixtures)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from elearn.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def participant(db):
+    return make_user(full_name="José Núñez", country="PE", organisation_type="procurement_agency")
+
+
+@pytest.fixture
+def other_participant(db):
+    return make_user(full_name="Nguyễn Thị Minh", country="VN")
+
+
+@pytest.fixture
+def facilitator(db):
+    return make_facilitator_user(full_name="Ngozi Okonjo-Iweala", country="NG")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(full_name="Łukasz Żółć", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def course(db):
+    return make_course(modules=2, lessons_per_module=3, quizzes_per_module=1)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user: client_for(user)."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -1,0 +1,62 @@
+"""Small factories for tests: plain functions with sensible defaults, keyword overrides."""
+
+import itertools
+
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from accounts.services import make_facilitator
+from courses.models import Course, Lesson, Module
+from quizzes.models import Choice, Question, QuestionType, Quiz
+
+_seq = itertools.count(1)
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_user(*, email=None, password=PASSWORD, verified=True, **fields) -> User:
+    n = next(_seq)
+    fields.setdefault("full_name", f"Participant {n}")
+    user = User.objects.create_user(email or f"user{n}@example.org", password, **fields)
+    if verified:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def make_facilitator_user(**fields) -> User:
+    user = make_user(**fields)
+    make_facilitator(user)
+    return user
+
+
+def make_course(*, modules=1, lessons_per_module=2, quizzes_per_module=0, **fields) -> Course:
+    n = next(_seq)
+    fields.setdefault("title", f"Course {n}")
+    fields.setdefault("slug", f"course-{n}")
+    fields.setdefault("published", True)
+    course = Course.objects.create(**fields)
+    for m in range(modules):
+        module = Module.objects.create(course=course, slug=f"m{m + 1}", title=f"Module {m + 1}",
+                                       order=m)
+        for i in range(lessons_per_module):
+            Lesson.objects.create(
+                module=module, slug=f"m{m + 1}-lesson-{i + 1}", title=f"Lesson {m + 1}.{i + 1}",
+                body=f"Body of lesson {m + 1}.{i + 1}.", estimated_minutes=10, order=i,
+            )
+        for q in range(quizzes_per_module):
+            make_quiz(module=module, slug=f"m{m + 1}-quiz-{q + 1}", order=q)
+    return course
+
+
+def make_quiz(*, module, questions=2, **fields) -> Quiz:
+    fields.setdefault("slug", f"quiz-{next(_seq)}")
+    fields.setdefault("title", "Check your understanding")
+    quiz = Quiz.objects.create(module=module, **fields)
+    for i in range(questions):
+        question = Question.objects.create(
+            quiz=quiz, key=f"q{i + 1}", type=QuestionType.SINGLE_CHOICE,
+            prompt=f"Question {i + 1}?", order=i,
+        )
+        Choice.objects.create(question=question, key="a", text="Right", is_correct=True, order=0)
+        Choice.objects.create(question=question, key="b", text="Wrong", order=1)
+    return quiz
