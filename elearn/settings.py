@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files come from drf-spectacular-sidecar, served by us: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Course.language and User.preferred_language share one choice set: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "elearn.settings.LANGUAGES"},
 }
 
 # Security. With DEBUG off these follow `manage.py check --deploy`; behind a TLS-terminating

@@ -1,0 +1,116 @@
+"""Celery wiring: tasks are enqueued only after commit and run in a real worker.
+
+The in-thread worker uses the configured broker (the filesystem broker locally, Redis in CI's
+second run). The separate-process test starts `celery worker` as an operator would.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery.contrib.django.task import DjangoTask
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection, transaction
+
+from accounts.tasks import send_email_task
+from elearn.celery import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Switch off eager mode so tasks go through the broker; start from an empty queue."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.control.purge()
+    yield app
+    app.control.purge()
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def email_kwargs(subject):
+    return {"subject": subject, "body": "Hello", "to": ["learner@example.org"],
+            "from_email": "noreply@example.org"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_enqueued_on_commit_runs_in_a_real_worker(real_broker):
+    with start_worker(real_broker, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        with transaction.atomic():
+            send_email_task.delay_on_commit(**email_kwargs("After commit"))
+        assert wait_for(lambda: len(mail.outbox) == 1)
+    assert mail.outbox[0].subject == "After commit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_of_a_rolled_back_transaction_is_never_enqueued(real_broker):
+    with start_worker(real_broker, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            send_email_task.delay_on_commit(**email_kwargs("Rolled back"))
+            raise RuntimeError("the request failed")
+        send_email_task.delay_on_commit(**email_kwargs("Marker"))  # no transaction: now
+        assert wait_for(lambda: len(mail.outbox) == 1)
+    assert [m.subject for m in mail.outbox] == ["Marker"]
+
+
+def database_url():
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_process(real_broker, tmp_path):
+    """A `celery worker` in its own process, on this test's database and broker."""
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{outbox}",
+           "CELERY_TASK_ALWAYS_EAGER": "0"}
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "elearn", "worker", "--pool=solo",
+         "--loglevel=INFO", "--without-mingle", "--without-gossip", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    process.outbox = outbox
+    process.log_path = tmp_path / "worker.log"
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.mark.worker_process
+@pytest.mark.django_db(transaction=True)
+def test_task_runs_in_a_separate_worker_process(worker_process):
+    with transaction.atomic():
+        send_email_task.delay_on_commit(**email_kwargs("From another process"))
+    delivered = wait_for(lambda: any(worker_process.outbox.iterdir()), timeout=90)
+    assert delivered, worker_process.log_path.read_text()
+    message = next(worker_process.outbox.iterdir()).read_text()
+    assert "Subject: From another process" in message
+
+
+def test_worker_settings_favour_no_lost_work():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert isinstance(send_email_task, DjangoTask)  # gives delay_on_commit

@@ -1,0 +1,110 @@
+"""Settings come from the environment, with safe embedded defaults (checked in fresh processes)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "p9#v2@kq8!zr7x$w1m4n6b3c5d0f8g2h4j6k8l0q1w3e5r7t9y-u_i+o=p",
+    "ALLOWED_HOSTS": "elearn.example.org",
+    "ELEARN_READ_DOTENV": "0",
+}
+SHOW = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'db_name': str(settings.DATABASES['default']['NAME']), "
+    "'sqlite_options': settings.DATABASES['default'].get('OPTIONS', {}), "
+    "'broker': settings.CELERY_BROKER_URL, "
+    "'transport': getattr(settings, 'CELERY_BROKER_TRANSPORT_OPTIONS', {}), "
+    "'cache': settings.CACHES['default']['BACKEND'], "
+    "'media': settings.STORAGES['default']['BACKEND'], "
+    "'email': settings.EMAIL_BACKEND, 'debug': settings.DEBUG, "
+    "'verification': settings.ACCOUNT_EMAIL_VERIFICATION}))"
+)
+
+
+def run_python(code, env, *args):
+    clean = {k: v for k, v in os.environ.items() if k not in {
+        "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",
+        "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME", "SECURE_SSL_REDIRECT", "ELEARN_VAR_DIR",
+    }}
+    return subprocess.run(
+        [sys.executable, *(["-c", code] if code else []), *args],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "elearn.settings", **env},
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+
+
+def settings_with(tmp_path, **env):
+    result = run_python(SHOW, {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path), **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_defaults_need_no_server(tmp_path):
+    shown = settings_with(tmp_path)
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["db_name"] == str(tmp_path / "elearn.sqlite3")
+    assert shown["sqlite_options"]["transaction_mode"] == "IMMEDIATE"
+    assert shown["broker"] == "filesystem://"
+    assert shown["transport"]["data_folder_in"] == str(tmp_path / "broker" / "queue")
+    assert shown["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert shown["media"] == "django.core.files.storage.FileSystemStorage"
+    assert shown["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert shown["debug"] is False
+    assert shown["verification"] == "mandatory"
+
+
+def test_environment_selects_postgresql_redis_smtp_and_s3(tmp_path):
+    shown = settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://elearn:secret@db.internal:5432/elearn",
+        CELERY_BROKER_URL="redis://broker.internal:6379/0",
+        CACHE_URL="redis://cache.internal:6379/1",
+        EMAIL_URL="smtp://mailer:secret@smtp.internal:587/?tls=True",
+        AWS_STORAGE_BUCKET_NAME="elearn-media",
+    )
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["db_name"] == "elearn"
+    assert shown["broker"] == "redis://broker.internal:6379/0"
+    assert shown["transport"] == {}
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert shown["media"] == "storages.backends.s3.S3Storage"
+
+
+def test_rabbitmq_broker_url_is_used_as_given(tmp_path):
+    shown = settings_with(tmp_path, CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//")
+    assert shown["broker"] == "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_without_required_setting_stops_with_one_line_explanation(tmp_path, missing):
+    env = {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)}
+    del env[missing]
+    result = run_python(SHOW, env)
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+    assert "DEBUG=1" in result.stderr
+
+
+def test_debug_runs_without_secret_key_or_hosts(tmp_path):
+    result = run_python(SHOW, {"DEBUG": "1", "ELEARN_READ_DOTENV": "0",
+                               "ELEARN_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown["debug"] is True
+    assert shown["verification"] == "optional"
+
+
+def test_deploy_check_passes_with_production_variables(tmp_path):
+    result = run_python(None, {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)},
+                        "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
