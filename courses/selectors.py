@@ -14,7 +14,7 @@ def list_catalogue(user):
     return Course.objects.visible_to(user).annotate(
         module_count=Count("modules", distinct=True),
         lesson_count=Count("lessons", distinct=True),
-    )
+    ).order_by("order", "title")
 
 
 def _outline_modules():

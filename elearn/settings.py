@@ -185,7 +185,8 @@ USE_TZ = True
 # Static files are served by WhiteNoise (compressed, cache-busted names); media are local files
 # by default or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
