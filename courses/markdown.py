@@ -1,5 +1,7 @@
 """Markdown to safe HTML. Author HTML is never trusted: the output is sanitised with nh3."""
 
+import re
+
 import markdown as markdown_lib
 import nh3
 
@@ -25,6 +27,8 @@ ALLOWED_ATTRIBUTES = {
     "h4": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Any h1 tag, with attributes (`# Title {#id}`) or from raw HTML, not only a bare "<h1>".
+H1_TAG = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 
 
 def render_markdown(text: str) -> str:
@@ -34,7 +38,7 @@ def render_markdown(text: str) -> str:
     links get rel="noopener noreferrer". `#` headings become h2, since the page owns the h1.
     """
     html = markdown_lib.markdown(text or "", extensions=EXTENSIONS, output_format="html")
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = H1_TAG.sub(r"<\1h2", html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

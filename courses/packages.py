@@ -8,6 +8,7 @@ touched; `write_package` turns a course back into a folder. Applying specs is a 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,6 +23,10 @@ from .exceptions import PackageError
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 MISSING = object()
+# Limits of the model fields the specs are written to, so a package that does not fit is
+# refused with a clear error instead of failing (PostgreSQL) or being cut short (SQLite).
+TITLE_LENGTH = 200
+SMALL_INT_MAX = 32767
 
 
 @dataclass
@@ -104,24 +109,42 @@ class CourseSpec:
 
 
 class _Mapping(dict):
-    """A YAML mapping that remembers the line it started on."""
+    """A YAML mapping that remembers the line it starts on and the line of each key."""
 
     line: int | None = None
+    key_lines: dict[Any, int]
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """A SafeLoader that refuses duplicate keys and numbers lines from `line_offset` + 1."""
+
+    def __init__(self, stream, line_offset: int = 0):
+        super().__init__(stream)
+        self.line_offset = line_offset
+
+    def line_of(self, node) -> int:
+        return node.start_mark.line + 1 + self.line_offset
 
 
-def _construct_mapping(loader, node):
-    seen = set()
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _construct_mapping(loader: _Loader, node):
+    key_lines = {}
     for key_node, _value_node in node.value:
+        if key_node.tag == MERGE_TAG:
+            continue  # `<<: *defaults`: SafeLoader merges it in below; later keys override it
         key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise PackageError(f"the key {key!r} appears twice", line=key_node.start_mark.line + 1)
-        seen.add(key)
+        if not isinstance(key, Hashable):
+            problem = f"a {type(key).__name__} cannot be a key"
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        if key in key_lines:
+            problem = f"the key {key!r} appears twice"
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        key_lines[key] = loader.line_of(key_node)
     mapping = _Mapping(yaml.SafeLoader.construct_mapping(loader, node, deep=True))
-    mapping.line = node.start_mark.line + 1
+    mapping.line = loader.line_of(node)
+    mapping.key_lines = key_lines
     return mapping
 
 
@@ -129,17 +152,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 def _load_yaml(text: str, file: str, line_offset: int = 0) -> Any:
+    """Parse YAML text that starts on line `line_offset` + 1 of `file`."""
+    loader = _Loader(text, line_offset)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except PackageError as exc:
-        raise PackageError(
-            str(exc.message), file=file, line=(exc.line or 0) + line_offset or None
-        ) from None
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise PackageError(f"YAML error: {problem}", file=file, line=line) from None
+    finally:
+        loader.dispose()
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -160,10 +183,10 @@ class _Reader:
             f.fail("language", f"must be one of {', '.join(languages)}, not {language!r}")
         spec = CourseSpec(
             slug=f.slug("slug"),
-            title=f.text("title"),
+            title=f.text("title", max_length=TITLE_LENGTH),
             summary=f.get("summary", str, "").strip(),
             language=language,
-            estimated_hours=f.decimal("estimated_hours", Decimal(0), minimum=0),
+            estimated_hours=f.decimal("estimated_hours", Decimal(0), minimum=0, digits=5, places=1),
             published=f.get("published", bool, False),
             order=f.integer("order", 0, minimum=0),
             modules=[],
@@ -178,7 +201,9 @@ class _Reader:
             if slug in module_slugs:
                 m.fail("slug", f"module slug {slug!r} is used twice")
             module_slugs[slug] = m.line
-            module = ModuleSpec(slug=slug, title=m.text("title"), lessons=[], quizzes=[])
+            module = ModuleSpec(
+                slug=slug, title=m.text("title", max_length=TITLE_LENGTH), lessons=[], quizzes=[]
+            )
             lesson_paths = m.get("lessons", list)
             for path in lesson_paths:
                 lesson = self._lesson(m.path_in_package(path, self.root, "lessons"))
@@ -205,10 +230,14 @@ class _Reader:
         path = self.root / relative
         if not path.is_file():
             raise PackageError("no such file", file=relative)
+        data = path.read_bytes()
         try:
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise PackageError("not UTF-8 text", file=relative) from None
+            # utf-8-sig: some editors on Windows start UTF-8 files with a byte-order mark.
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise PackageError("not UTF-8 text", file=relative, line=line) from None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def _yaml_file(self, relative: str) -> Any:
         data = _load_yaml(self._read_text(relative), relative)
@@ -233,11 +262,16 @@ class _Reader:
             )
         f = _Fields(meta, relative)
         slug = f.slug("slug", Path(relative).stem)
+        # Blank lines around the body are layout, not content: dropping them lets a body
+        # written by write_package read back exactly, whatever it ended with.
+        start = end + 1
+        while start < len(lines) and not lines[start].strip():
+            start += 1
         return LessonSpec(
             slug=slug,
-            title=f.text("title"),
+            title=f.text("title", max_length=TITLE_LENGTH),
             minutes=f.integer("minutes", minimum=1),
-            body="".join(lines[end + 1 :]).strip() + "\n",
+            body="".join(lines[start:]).rstrip(),
             source=relative,
         )
 
@@ -248,14 +282,16 @@ class _Reader:
             f.fail("review_policy", f"must be one of {', '.join(ReviewPolicy.values)}")
         quiz = QuizSpec(
             slug=f.slug("slug"),
-            title=f.text("title"),
+            title=f.text("title", max_length=TITLE_LENGTH),
             description=f.get("description", str, "").strip(),
             pass_mark=f.integer("pass_mark", 70, minimum=0, maximum=100),
-            max_attempts=f.integer("max_attempts", None, minimum=1),
-            time_limit_minutes=f.integer("time_limit_minutes", None, minimum=1),
+            max_attempts=f.integer("max_attempts", None, minimum=1, maximum=SMALL_INT_MAX),
+            time_limit_minutes=f.integer(
+                "time_limit_minutes", None, minimum=1, maximum=SMALL_INT_MAX
+            ),
             shuffle_questions=f.get("shuffle_questions", bool, False),
             shuffle_choices=f.get("shuffle_choices", bool, False),
-            draw_count=f.integer("draw_count", None, minimum=1),
+            draw_count=f.integer("draw_count", None, minimum=1, maximum=SMALL_INT_MAX),
             review_policy=review,
             questions=[],
             source=relative,
@@ -289,7 +325,7 @@ class _Reader:
             key=q.slug("key"),
             type=kind,
             prompt=q.text("prompt"),
-            points=q.integer("points", 1, minimum=1),
+            points=q.integer("points", 1, minimum=1, maximum=SMALL_INT_MAX),
             feedback_correct=q.get("feedback_correct", str, "").strip(),
             feedback_incorrect=q.get("feedback_incorrect", str, "").strip(),
         )
@@ -316,9 +352,12 @@ class _Reader:
                     "choices",
                     f"a single_choice question needs exactly one correct choice, not {correct}",
                 )
-            if kind == QuestionType.MULTIPLE_RESPONSE and correct < 1:
-                q.fail("choices", "a multiple_response question needs at least one correct choice")
-            question.partial_credit = q.get("partial_credit", bool, False)
+            if kind == QuestionType.MULTIPLE_RESPONSE:
+                if correct < 1:
+                    q.fail(
+                        "choices", "a multiple_response question needs at least one correct choice"
+                    )
+                question.partial_credit = q.get("partial_credit", bool, False)
         elif kind == QuestionType.TRUE_FALSE:
             answer = q.get("answer", bool)
             question.choices = [
@@ -335,8 +374,8 @@ class _Reader:
                 q.fail("accepted_answers", "needs a list of at least one non-empty answer")
             question.accepted_answers = [str(a).strip() for a in answers]
         elif kind == QuestionType.NUMERIC:
-            question.numeric_answer = q.decimal("answer")
-            question.tolerance = q.decimal("tolerance", Decimal(0), minimum=0)
+            question.numeric_answer = q.decimal("answer", digits=20, places=6)
+            question.tolerance = q.decimal("tolerance", Decimal(0), minimum=0, digits=20, places=6)
         elif kind == QuestionType.MATCHING:
             items = q.get("pairs", list)
             if len(items) < 2:
@@ -370,9 +409,12 @@ class _Fields:
             raise PackageError("expected a mapping of fields (key: value)", file=file, line=line)
         self.data = data
         self.line = getattr(data, "line", None) or (parent.line if parent else None)
+        self.key_lines = getattr(data, "key_lines", {})
 
     def fail(self, name: str, message: str):
-        raise PackageError(f"{name}: {message}", file=self.file, line=self.line)
+        """Refuse the field `name`, pointing at its line, or the mapping's if it is missing."""
+        line = self.key_lines.get(name, self.line)
+        raise PackageError(f"{name}: {message}", file=self.file, line=line)
 
     def get(self, name: str, kind: type, default: Any = MISSING) -> Any:
         value = self.data.get(name, MISSING)
@@ -386,10 +428,12 @@ class _Fields:
             self.fail(name, f"must be {_KIND_NAMES[kind]}, not {type(value).__name__}")
         return value
 
-    def text(self, name: str) -> str:
+    def text(self, name: str, *, max_length: int | None = None) -> str:
         value = self.get(name, str).strip()
         if not value:
             self.fail(name, "must not be empty")
+        if max_length is not None and len(value) > max_length:
+            self.fail(name, f"is {len(value)} characters long; the most is {max_length}")
         return value
 
     def slug(self, name: str, default: Any = MISSING) -> str:
@@ -411,23 +455,25 @@ class _Fields:
             )
         return value
 
-    def decimal(self, name: str, default: Any = MISSING, *, minimum=None) -> Decimal:
+    def decimal(
+        self, name: str, default: Any = MISSING, *, minimum=None, digits: int, places: int
+    ) -> Decimal:
+        """A number that fits a DecimalField(max_digits=digits, decimal_places=places)."""
         value = self.get(name, object, default)
-        if isinstance(value, Decimal):
-            return value
         if isinstance(value, bool):
-            self.fail(name, "must be a number")
+            self.fail(name, f"must be a number, not {value!r}")
         try:
             number = Decimal(str(value))
         except InvalidOperation:
             self.fail(name, f"must be a number, not {value!r}")
-        if not number.is_finite() or (minimum is not None and number < minimum):
-            self.fail(
-                name,
-                "must be a finite number"
-                if minimum is None
-                else f"must be a number of at least {minimum}",
-            )
+        if not number.is_finite():
+            self.fail(name, "must be a finite number")
+        if minimum is not None and number < minimum:
+            self.fail(name, f"must be a number of at least {minimum}")
+        if number.normalize().as_tuple().exponent < -places:
+            self.fail(name, f"{value!r} has too many decimal places; the most is {places}")
+        if abs(number) >= Decimal(10) ** (digits - places):
+            self.fail(name, f"must be less than {10 ** (digits - places)}")
         return number
 
     def path_in_package(self, value: Any, root: Path, name: str) -> str:
@@ -502,7 +548,7 @@ def write_package(spec: CourseSpec, path: str | Path) -> None:
             relative = f"lessons/{lesson.slug}.md"
             entry["lessons"].append(relative)
             front = _dump({"slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes})
-            (root / relative).write_text(f"---\n{front}---\n\n{lesson.body}", encoding="utf-8")
+            (root / relative).write_text(f"---\n{front}---\n\n{lesson.body}\n", encoding="utf-8")
         for quiz in module.quizzes:
             relative = f"quizzes/{quiz.slug}.yaml"
             entry["quizzes"].append(relative)

@@ -26,8 +26,9 @@ def test_course_detail_gives_outline_with_module_lesson_and_quiz_ids(api_client,
     expected = Lesson.objects.filter(course=course).order_by("module__order", "order")
     assert lesson_ids == list(expected.values_list("id", flat=True))
     quiz_ids = [q["id"] for m in modules for q in m["quizzes"]]
-    assert quiz_ids == list(Quiz.objects.filter(course=course).order_by("module__order")
-                            .values_list("id", flat=True))
+    assert quiz_ids == list(
+        Quiz.objects.filter(course=course).order_by("module__order").values_list("id", flat=True)
+    )
     assert modules[0]["quizzes"][0]["question_count"] == 2
 
 

@@ -49,8 +49,11 @@ def assert_accessible_page(response):
     assert page.h1 == 1
     assert page.html_attrs.get("lang")
     assert [attrs.get("id") for tag, attrs in page.landmarks if tag == "main"] == ["main"]
-    assert all(attrs.get("aria-label") or attrs.get("aria-labelledby")
-               for tag, attrs in page.landmarks if tag in {"nav", "aside"})
+    assert all(
+        attrs.get("aria-label") or attrs.get("aria-labelledby")
+        for tag, attrs in page.landmarks
+        if tag in {"nav", "aside"}
+    )
     assert 'class="skip-link" href="#main"' in response.content.decode()
     assert set(page.inputs) <= page.labels_for
     assert page.external == []
@@ -166,8 +169,11 @@ def test_pages_make_a_constant_number_of_queries_whatever_the_course_size(
     small = make_course(modules=1, lessons_per_module=2, quizzes_per_module=1)
     large = make_course(modules=8, lessons_per_module=10, quizzes_per_module=2)
     for course in (small, large):
-        url = {"home": reverse("home"), "course": course.get_absolute_url(),
-               "lesson": course.lessons.last().get_absolute_url()}[page]
+        url = {
+            "home": reverse("home"),
+            "course": course.get_absolute_url(),
+            "lesson": course.lessons.last().get_absolute_url(),
+        }[page]
         with django_assert_max_num_queries(8):
             assert client.get(url).status_code == 200
 
