@@ -11,10 +11,14 @@ from .models import Course, Lesson, Module
 
 def list_catalogue(user):
     """Courses the user may see, with their size, in catalogue order."""
-    return Course.objects.visible_to(user).annotate(
-        module_count=Count("modules", distinct=True),
-        lesson_count=Count("lessons", distinct=True),
-    ).order_by("order", "title")
+    return (
+        Course.objects.visible_to(user)
+        .annotate(
+            module_count=Count("modules", distinct=True),
+            lesson_count=Count("lessons", distinct=True),
+        )
+        .order_by("order", "title")
+    )
 
 
 def _outline_modules():

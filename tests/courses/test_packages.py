@@ -412,14 +412,39 @@ def test_numeric_tolerance_defaults_to_zero(tmp_path):
     assert Question.objects.get(key="gdp-share").tolerance == 0
 
 
-def test_partial_credit_is_kept_only_for_multiple_response_questions(tmp_path):
+def test_partial_credit_on_a_single_choice_question_is_refused_as_unknown(tmp_path):
     files = package_files()
     files["quizzes/basics-check.yaml"]["questions"][0]["partial_credit"] = True
 
-    import_files(tmp_path / "pkg", files)
+    with pytest.raises(PackageError, match="partial_credit: unknown field") as error:
+        import_files(tmp_path / "pkg", files)
 
-    assert Question.objects.get(key="pillars").partial_credit is False
-    assert Question.objects.get(key="risks").partial_credit is True
+    assert error.value.file == "quizzes/basics-check.yaml"
+    assert Question.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "file,change",
+    [
+        ("course.yaml", lambda data: data.update(sumary="A typo of summary")),
+        ("course.yaml", lambda data: data["modules"][0].update(lesson=[])),
+        ("quizzes/basics-check.yaml", lambda data: data.update(passmark=80)),
+        ("quizzes/basics-check.yaml", lambda data: data["questions"][0].update(feedback_corect="x")),
+        (
+            "quizzes/basics-check.yaml",
+            lambda data: data["questions"][0]["choices"][0].update(corect=True),
+        ),
+    ],
+)
+def test_unknown_fields_are_refused_naming_the_field_and_line(tmp_path, file, change):
+    files = package_files()
+    change(files[file])
+
+    with pytest.raises(PackageError, match="unknown field") as error:
+        import_files(tmp_path / "pkg", files)
+
+    assert error.value.file == file
+    assert error.value.line is not None
 
 
 def test_import_reads_lessons_saved_with_a_byte_order_mark_and_windows_line_endings(tmp_path):

@@ -1,171 +1,30 @@
-"""Reading and writing course packages (docs/course-package.md).
-
-`read_package` turns a folder into plain specs and checks everything before the database is
-touched; `write_package` turns a course back into a folder. Applying specs is a service
-(courses.services.import_course_package).
-"""
+"""Reading a course package folder into specs, checking everything on the way."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Hashable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 
 from quizzes.models import QuestionType, ReviewPolicy
 
-from .exceptions import PackageError
-
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
-MISSING = object()
-# Limits of the model fields the specs are written to, so a package that does not fit is
-# refused with a clear error instead of failing (PostgreSQL) or being cut short (SQLite).
-TITLE_LENGTH = 200
-SMALL_INT_MAX = 32767
-
-
-@dataclass
-class LessonSpec:
-    slug: str
-    title: str
-    minutes: int
-    body: str
-    source: str
-
-
-@dataclass
-class ChoiceSpec:
-    key: str
-    text: str
-    correct: bool = False
-    feedback: str = ""
-
-
-@dataclass
-class PairSpec:
-    key: str
-    prompt: str
-    answer: str
-
-
-@dataclass
-class QuestionSpec:
-    key: str
-    type: str
-    prompt: str
-    points: int = 1
-    feedback_correct: str = ""
-    feedback_incorrect: str = ""
-    partial_credit: bool = False
-    accepted_answers: list[str] = field(default_factory=list)
-    numeric_answer: Decimal | None = None
-    tolerance: Decimal = Decimal(0)
-    choices: list[ChoiceSpec] = field(default_factory=list)
-    pairs: list[PairSpec] = field(default_factory=list)
-
-
-@dataclass
-class QuizSpec:
-    slug: str
-    title: str
-    description: str
-    pass_mark: int
-    max_attempts: int | None
-    time_limit_minutes: int | None
-    shuffle_questions: bool
-    shuffle_choices: bool
-    draw_count: int | None
-    review_policy: str
-    questions: list[QuestionSpec]
-    source: str
-
-
-@dataclass
-class ModuleSpec:
-    slug: str
-    title: str
-    lessons: list[LessonSpec]
-    quizzes: list[QuizSpec]
-
-
-@dataclass
-class CourseSpec:
-    slug: str
-    title: str
-    summary: str
-    language: str
-    estimated_hours: Decimal
-    published: bool
-    order: int
-    modules: list[ModuleSpec]
-
-
-# --- YAML with line numbers ------------------------------------------------------------------
-
-
-class _Mapping(dict):
-    """A YAML mapping that remembers the line it starts on and the line of each key."""
-
-    line: int | None = None
-    key_lines: dict[Any, int]
-
-
-class _Loader(yaml.SafeLoader):
-    """A SafeLoader that refuses duplicate keys and numbers lines from `line_offset` + 1."""
-
-    def __init__(self, stream, line_offset: int = 0):
-        super().__init__(stream)
-        self.line_offset = line_offset
-
-    def line_of(self, node) -> int:
-        return node.start_mark.line + 1 + self.line_offset
-
-
-MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def _construct_mapping(loader: _Loader, node):
-    key_lines = {}
-    for key_node, _value_node in node.value:
-        if key_node.tag == MERGE_TAG:
-            continue  # `<<: *defaults`: SafeLoader merges it in below; later keys override it
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, Hashable):
-            problem = f"a {type(key).__name__} cannot be a key"
-            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
-        if key in key_lines:
-            problem = f"the key {key!r} appears twice"
-            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
-        key_lines[key] = loader.line_of(key_node)
-    mapping = _Mapping(yaml.SafeLoader.construct_mapping(loader, node, deep=True))
-    mapping.line = loader.line_of(node)
-    mapping.key_lines = key_lines
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _load_yaml(text: str, file: str, line_offset: int = 0) -> Any:
-    """Parse YAML text that starts on line `line_offset` + 1 of `file`."""
-    loader = _Loader(text, line_offset)
-    try:
-        return loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PackageError(f"YAML error: {problem}", file=file, line=line) from None
-    finally:
-        loader.dispose()
-
-
-# --- Reading ---------------------------------------------------------------------------------
+from ..exceptions import PackageError
+from .specs import (
+    MISSING,
+    SLUG_RE,
+    SMALL_INT_MAX,
+    TITLE_LENGTH,
+    ChoiceSpec,
+    CourseSpec,
+    LessonSpec,
+    ModuleSpec,
+    PairSpec,
+    QuestionSpec,
+    QuizSpec,
+)
+from .yaml_io import load_yaml
 
 
 class _Reader:
@@ -223,7 +82,9 @@ class _Reader:
                     )
                 quiz_slugs[quiz.slug] = quiz.source
                 module.quizzes.append(quiz)
+            m.finish()
             spec.modules.append(module)
+        f.finish()
         return spec
 
     def _read_text(self, relative: str) -> str:
@@ -240,7 +101,7 @@ class _Reader:
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def _yaml_file(self, relative: str) -> Any:
-        data = _load_yaml(self._read_text(relative), relative)
+        data = load_yaml(self._read_text(relative), relative)
         if not isinstance(data, dict):
             raise PackageError("expected a mapping of fields at the top level", file=relative)
         return data
@@ -255,7 +116,7 @@ class _Reader:
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is None:
             raise PackageError("the front matter has no closing '---' line", file=relative, line=1)
-        meta = _load_yaml("".join(lines[1:end]), relative, line_offset=1)
+        meta = load_yaml("".join(lines[1:end]), relative, line_offset=1)
         if not isinstance(meta, dict):
             raise PackageError(
                 "the front matter must be a mapping of fields", file=relative, line=2
@@ -267,13 +128,15 @@ class _Reader:
         start = end + 1
         while start < len(lines) and not lines[start].strip():
             start += 1
-        return LessonSpec(
+        lesson = LessonSpec(
             slug=slug,
             title=f.text("title", max_length=TITLE_LENGTH),
             minutes=f.integer("minutes", minimum=1),
             body="".join(lines[start:]).rstrip(),
             source=relative,
         )
+        f.finish()
+        return lesson
 
     def _quiz(self, relative: str) -> QuizSpec:
         f = _Fields(self._yaml_file(relative), relative)
@@ -312,6 +175,7 @@ class _Reader:
                 "draw_count",
                 f"draws {quiz.draw_count} questions from a pool of {len(quiz.questions)}",
             )
+        f.finish()
         return quiz
 
     def _question(self, q: _Fields) -> QuestionSpec:
@@ -345,6 +209,7 @@ class _Reader:
                 if choice.key in keys:
                     c.fail("key", f"choice key {choice.key!r} is used twice")
                 keys.add(choice.key)
+                c.finish()
                 question.choices.append(choice)
             correct = sum(choice.correct for choice in question.choices)
             if kind == QuestionType.SINGLE_CHOICE and correct != 1:
@@ -389,8 +254,10 @@ class _Reader:
                         answer=p.text("answer"),
                     )
                 )
+                p.finish()
             if len({pair.key for pair in question.pairs}) != len(question.pairs):
                 q.fail("pairs", "pair keys must be unique")
+        q.finish()
         return question
 
 
@@ -410,6 +277,17 @@ class _Fields:
         self.data = data
         self.line = getattr(data, "line", None) or (parent.line if parent else None)
         self.key_lines = getattr(data, "key_lines", {})
+        self.used: set[str] = set()
+
+    def finish(self):
+        """Refuse any field that was never read: a typo must not vanish silently."""
+        for key in self.data:
+            if key not in self.used:
+                raise PackageError(
+                    f"{key}: unknown field (a typo, or a field that does not apply here)",
+                    file=self.file,
+                    line=self.key_lines.get(key, self.line),
+                )
 
     def fail(self, name: str, message: str):
         """Refuse the field `name`, pointing at its line, or the mapping's if it is missing."""
@@ -417,6 +295,7 @@ class _Fields:
         raise PackageError(f"{name}: {message}", file=self.file, line=line)
 
     def get(self, name: str, kind: type, default: Any = MISSING) -> Any:
+        self.used.add(name)
         value = self.data.get(name, MISSING)
         if value is MISSING or value is None:
             if default is MISSING:
@@ -499,109 +378,3 @@ _KIND_NAMES = {
 def read_package(path: str | Path) -> CourseSpec:
     """Read and check a whole course package; raise PackageError naming the file and line."""
     return _Reader(Path(path)).read()
-
-
-# --- Writing ---------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_str(dumper, value):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _represent_decimal(dumper, value):
-    if value == value.to_integral_value():
-        return dumper.represent_int(int(value))
-    return dumper.represent_float(float(value))
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Decimal, _represent_decimal)
-
-
-def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-
-
-def write_package(spec: CourseSpec, path: str | Path) -> None:
-    """Write a course spec as a package folder that read_package reads back to the same spec."""
-    root = Path(path)
-    (root / "lessons").mkdir(parents=True, exist_ok=True)
-    (root / "quizzes").mkdir(parents=True, exist_ok=True)
-    course = {
-        "slug": spec.slug,
-        "title": spec.title,
-        "summary": spec.summary,
-        "language": spec.language,
-        "estimated_hours": spec.estimated_hours,
-        "published": spec.published,
-        "order": spec.order,
-        "modules": [],
-    }
-    for module in spec.modules:
-        entry = {"slug": module.slug, "title": module.title, "lessons": [], "quizzes": []}
-        for lesson in module.lessons:
-            relative = f"lessons/{lesson.slug}.md"
-            entry["lessons"].append(relative)
-            front = _dump({"slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes})
-            (root / relative).write_text(f"---\n{front}---\n\n{lesson.body}\n", encoding="utf-8")
-        for quiz in module.quizzes:
-            relative = f"quizzes/{quiz.slug}.yaml"
-            entry["quizzes"].append(relative)
-            (root / relative).write_text(_dump(_quiz_data(quiz)), encoding="utf-8")
-        if not entry["quizzes"]:
-            del entry["quizzes"]
-        course["modules"].append(entry)
-    (root / "course.yaml").write_text(_dump(course), encoding="utf-8")
-
-
-def _quiz_data(quiz: QuizSpec) -> dict:
-    data = {
-        "slug": quiz.slug,
-        "title": quiz.title,
-        "description": quiz.description,
-        "pass_mark": quiz.pass_mark,
-        "max_attempts": quiz.max_attempts,
-        "time_limit_minutes": quiz.time_limit_minutes,
-        "shuffle_questions": quiz.shuffle_questions,
-        "shuffle_choices": quiz.shuffle_choices,
-        "draw_count": quiz.draw_count,
-        "review_policy": quiz.review_policy,
-        "questions": [],
-    }
-    for question in quiz.questions:
-        q = {
-            "key": question.key,
-            "type": question.type,
-            "prompt": question.prompt,
-            "points": question.points,
-            "feedback_correct": question.feedback_correct,
-            "feedback_incorrect": question.feedback_incorrect,
-        }
-        if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_RESPONSE):
-            if question.type == QuestionType.MULTIPLE_RESPONSE:
-                q["partial_credit"] = question.partial_credit
-            q["choices"] = [
-                {"key": c.key, "text": c.text, "correct": c.correct, "feedback": c.feedback}
-                for c in question.choices
-            ]
-        elif question.type == QuestionType.TRUE_FALSE:
-            by_key = {c.key: c for c in question.choices}
-            q["answer"] = by_key["true"].correct
-            q["feedback_true"] = by_key["true"].feedback
-            q["feedback_false"] = by_key["false"].feedback
-        elif question.type == QuestionType.SHORT_ANSWER:
-            q["accepted_answers"] = list(question.accepted_answers)
-        elif question.type == QuestionType.NUMERIC:
-            q["answer"] = question.numeric_answer
-            q["tolerance"] = question.tolerance
-        elif question.type == QuestionType.MATCHING:
-            q["pairs"] = [
-                {"key": p.key, "prompt": p.prompt, "answer": p.answer} for p in question.pairs
-            ]
-        data["questions"].append(q)
-    return data
