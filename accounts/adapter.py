@@ -1,5 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 
 from .tasks import send_email_task
 
@@ -12,6 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
     """
 
     def send_mail(self, template_prefix, email, context):
+        # The same context allauth's own send_mail gives its templates ("Hello from <site>",
+        # the site's domain); only the delivery differs.
+        request = allauth_context.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
         message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):

@@ -1,3 +1,5 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -62,6 +64,16 @@ class TokenRequestSerializer(serializers.Serializer):
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 _("Unable to sign in with these credentials."), code="authorization"
+            )
+        # The same rule as allauth's sign-in page, which the API must not be a way around.
+        if (
+            allauth_settings.EMAIL_VERIFICATION
+            == allauth_settings.EmailVerificationMethod.MANDATORY
+            and not has_verified_email(user, attrs["email"])
+        ):
+            raise serializers.ValidationError(
+                _("Confirm your email address before asking for a token."),
+                code="unverified",
             )
         attrs["user"] = user
         return attrs

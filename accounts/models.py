@@ -22,6 +22,12 @@ class OrganisationType(models.TextChoices):
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        # The whole address in lower case, not only the domain: allauth looks addresses up in
+        # lower case, so an address stored with capitals could never sign in.
+        return super().normalize_email(email).lower()
+
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")

@@ -1,7 +1,9 @@
 """Everything that changes accounts."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import FACILITATORS_GROUP, User
 
@@ -10,7 +12,10 @@ PROFILE_FIELDS = ("full_name", "country", "organisation", "organisation_type", "
 
 @transaction.atomic
 def update_profile(user: User, **changes) -> User:
-    """Change a user's profile fields (only those in PROFILE_FIELDS; whitespace is trimmed)."""
+    """Change a user's profile fields (only those in PROFILE_FIELDS; whitespace is trimmed).
+
+    The full name cannot be changed to an empty one: certificates are issued in it.
+    """
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not profile fields: {', '.join(sorted(unknown))}")
@@ -18,6 +23,8 @@ def update_profile(user: User, **changes) -> User:
         if isinstance(value, str):
             value = " ".join(value.split()) if field == "full_name" else value.strip()
         setattr(user, field, value)
+    if "full_name" in changes and not user.full_name:
+        raise ValidationError({"full_name": _("Please enter your full name.")})
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=list(changes))
     return user
@@ -25,5 +32,5 @@ def update_profile(user: User, **changes) -> User:
 
 def make_facilitator(user: User) -> None:
     """Put a user in the facilitators group (idempotent)."""
-    group, _ = Group.objects.get_or_create(name=FACILITATORS_GROUP)
+    group, _created = Group.objects.get_or_create(name=FACILITATORS_GROUP)
     user.groups.add(group)

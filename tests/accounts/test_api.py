@@ -1,0 +1,271 @@
+"""The accounts API: tokens and the signed-in user's profile (/api/v1/me/)."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.models import User
+from tests.factories import PASSWORD, make_user
+
+TOKEN_URL = "/api/v1/auth/token/"
+ME_URL = "/api/v1/me/"
+
+
+def request_token(api_client, email, password=PASSWORD):
+    return api_client.post(TOKEN_URL, {"email": email, "password": password}, format="json")
+
+
+def test_urls_are_where_clients_expect_them():
+    assert reverse("api-token") == TOKEN_URL
+    assert reverse("api-me") == ME_URL
+
+
+# Tokens
+
+
+def test_email_and_password_get_a_token(api_client, participant, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = request_token(api_client, participant.email)
+
+    assert response.status_code == 200
+    assert response.json()["token"]
+
+
+def test_asking_again_gets_the_same_token(api_client, participant):
+    first = request_token(api_client, participant.email).json()["token"]
+    second = request_token(api_client, participant.email.upper()).json()["token"]
+
+    assert first == second
+
+
+def test_wrong_password_gets_no_token(api_client, participant):
+    response = request_token(api_client, participant.email, "not-the-password")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["detail"]
+    assert "token" not in body
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(api_client, participant):
+    wrong_password = request_token(api_client, participant.email, "not-the-password")
+    unknown = request_token(api_client, "nobody@example.org")
+
+    assert unknown.status_code == wrong_password.status_code == 400
+    assert unknown.json() == wrong_password.json()
+
+
+def test_inactive_user_gets_no_token(api_client, db):
+    user = make_user(is_active=False)
+
+    assert request_token(api_client, user.email).status_code == 400
+
+
+def test_unverified_email_gets_no_token(api_client, db):
+    """Email verification is mandatory: the API is no way around it."""
+    user = make_user(verified=False)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+
+    response = request_token(api_client, user.email)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "token" not in response.json()
+
+
+def test_unverified_email_gets_a_token_where_verification_is_optional(api_client, settings, db):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "optional"
+    user = make_user(verified=False)
+
+    assert request_token(api_client, user.email).status_code == 200
+
+
+def test_token_requests_are_throttled(api_client, participant):
+    throttle = ScopedRateThrottle()
+    allowed, _period = throttle.parse_rate(throttle.THROTTLE_RATES["token"])
+
+    for _ in range(allowed):
+        assert request_token(api_client, participant.email, "wrong").status_code == 400
+    response = request_token(api_client, participant.email)
+
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert body["detail"]
+    assert "Retry-After" in response.headers
+
+
+# Profile
+
+
+def test_me_with_a_token_returns_the_profile(
+    api_client, participant, django_assert_max_num_queries
+):
+    token = request_token(api_client, participant.email).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    with django_assert_max_num_queries(4):
+        response = api_client.get(ME_URL)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": participant.pk,
+        "email": participant.email,
+        "full_name": "José Núñez",
+        "country": "PE",
+        "organisation": "",
+        "organisation_type": "procurement_agency",
+        "preferred_language": "",
+        "is_facilitator": False,
+        "is_staff": False,
+    }
+
+
+def test_me_with_a_session_returns_the_profile(api_client, facilitator):
+    api_client.force_login(facilitator)
+
+    response = api_client.get(ME_URL)
+
+    assert response.status_code == 200
+    assert response.json()["email"] == facilitator.email
+    assert response.json()["is_facilitator"] is True
+
+
+@pytest.mark.parametrize("method", ["get", "patch"])
+def test_me_needs_authentication(api_client, db, method):
+    response = getattr(api_client, method)(ME_URL, {"full_name": "Nobody"}, format="json")
+
+    assert response.status_code in (401, 403)
+    body = response.json()
+    assert body["code"] == "not_authenticated"
+    assert body["detail"]
+
+
+def test_me_with_a_bad_token_is_refused(api_client, db):
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    response = api_client.get(ME_URL)
+
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_patch_me_updates_the_profile(api_client, participant, django_assert_max_num_queries):
+    api_client.force_login(participant)
+
+    with django_assert_max_num_queries(6):
+        response = api_client.patch(
+            ME_URL,
+            {
+                "full_name": "  Αλέξανδρος   Παπαδόπουλος ",
+                "country": "GR",
+                "organisation": "Hellenic Single Public Procurement Authority",
+                "organisation_type": "ministry",
+                "preferred_language": "fr",
+            },
+            format="json",
+        )
+
+    assert response.status_code == 200
+    assert response.json()["full_name"] == "Αλέξανδρος Παπαδόπουλος"
+    participant.refresh_from_db()
+    assert participant.full_name == "Αλέξανδρος Παπαδόπουλος"
+    assert participant.country.code == "GR"
+    assert participant.organisation == "Hellenic Single Public Procurement Authority"
+    assert participant.organisation_type == "ministry"
+    assert participant.preferred_language == "fr"
+
+
+def test_patch_me_changes_only_the_fields_sent(api_client, participant):
+    api_client.force_login(participant)
+
+    response = api_client.patch(ME_URL, {"organisation": "OSCE"}, format="json")
+
+    assert response.status_code == 200
+    participant.refresh_from_db()
+    assert participant.organisation == "OSCE"
+    assert participant.full_name == "José Núñez"
+    assert participant.country.code == "PE"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("country", "XX"),
+        ("country", "Peru"),
+        ("full_name", ""),
+        ("full_name", "   "),
+        ("full_name", None),
+        ("organisation_type", "spy_agency"),
+        ("preferred_language", "de"),
+        ("organisation", "x" * 201),
+    ],
+)
+def test_patch_me_with_a_bad_value_is_refused_and_changes_nothing(
+    api_client, participant, field, value
+):
+    api_client.force_login(participant)
+    before = User.objects.values().get(pk=participant.pk)
+
+    response = api_client.patch(
+        ME_URL, {"organisation": "Changed too", field: value}, format="json"
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert list(body["detail"]) == [field]
+    assert User.objects.values().get(pk=participant.pk) == before
+
+
+def test_patch_me_ignores_read_only_fields(api_client, participant):
+    api_client.force_login(participant)
+
+    response = api_client.patch(
+        ME_URL,
+        {
+            "id": participant.pk + 1000,
+            "email": "someone.else@example.org",
+            "is_staff": True,
+            "is_facilitator": True,
+            "is_superuser": True,
+            "full_name": "José Núñez Pérez",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    participant.refresh_from_db()
+    assert participant.full_name == "José Núñez Pérez"
+    assert participant.email != "someone.else@example.org"
+    assert not participant.is_staff
+    assert not participant.is_superuser
+    assert not participant.is_facilitator
+    assert response.json()["id"] == participant.pk
+    assert response.json()["is_staff"] is False
+    assert response.json()["is_facilitator"] is False
+
+
+def test_token_throttle_cannot_be_dodged_with_a_forged_forwarded_for_header(
+    api_client, participant
+):
+    throttle = ScopedRateThrottle()
+    allowed, _period = throttle.parse_rate(throttle.THROTTLE_RATES["token"])
+
+    for n in range(allowed):
+        api_client.post(
+            TOKEN_URL,
+            {"email": participant.email, "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    response = api_client.post(
+        TOKEN_URL,
+        {"email": participant.email, "password": PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="198.51.100.250",
+    )
+
+    assert response.status_code == 429
