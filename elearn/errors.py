@@ -1,6 +1,7 @@
 """One error type for the domain, and the API's single error shape: {"code", "detail"}."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -29,6 +30,11 @@ def api_exception_handler(exc, context):
     """
     if isinstance(exc, DomainError):
         return Response({"code": exc.code, "detail": str(exc.message)}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        # A model or service rule (full_clean) broken by API input: a 400, not a 500.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

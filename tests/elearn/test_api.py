@@ -6,8 +6,12 @@ def test_openapi_schema_validates_with_no_warnings(tmp_path, db):
     # --fail-on-warn turns any drf-spectacular warning or error into a failure.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     schema = target.read_text()
-    for path in ("/api/v1/auth/token/", "/api/v1/me/", "/api/v1/courses/",
-                 "/api/v1/courses/{slug}/"):
+    for path in (
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/courses/",
+        "/api/v1/courses/{slug}/",
+    ):
         assert f"{path}:" in schema
 
 

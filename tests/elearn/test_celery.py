@@ -42,8 +42,12 @@ def wait_for(condition, timeout=30.0):
 
 
 def email_kwargs(subject):
-    return {"subject": subject, "body": "Hello", "to": ["learner@example.org"],
-            "from_email": "noreply@example.org"}
+    return {
+        "subject": subject,
+        "body": "Hello",
+        "to": ["learner@example.org"],
+        "from_email": "noreply@example.org",
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -79,13 +83,32 @@ def worker_process(real_broker, tmp_path):
     """A `celery worker` in its own process, on this test's database and broker."""
     outbox = tmp_path / "outbox"
     outbox.mkdir()
-    env = {**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": f"filemail:///{outbox}",
-           "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "EMAIL_URL": f"filemail:///{outbox}",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "elearn", "worker", "--pool=solo",
-         "--loglevel=INFO", "--without-mingle", "--without-gossip", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "elearn",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     process.outbox = outbox
     process.log_path = tmp_path / "worker.log"

@@ -30,14 +30,30 @@ SHOW = (
 
 
 def run_python(code, env, *args):
-    clean = {k: v for k, v in os.environ.items() if k not in {
-        "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL",
-        "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME", "SECURE_SSL_REDIRECT", "ELEARN_VAR_DIR",
-    }}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "CACHE_URL",
+            "EMAIL_URL",
+            "AWS_STORAGE_BUCKET_NAME",
+            "SECURE_SSL_REDIRECT",
+            "ELEARN_VAR_DIR",
+        }
+    }
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
         env={**clean, "DJANGO_SETTINGS_MODULE": "elearn.settings", **env},
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -95,8 +111,9 @@ def test_production_without_required_setting_stops_with_one_line_explanation(tmp
 
 
 def test_debug_runs_without_secret_key_or_hosts(tmp_path):
-    result = run_python(SHOW, {"DEBUG": "1", "ELEARN_READ_DOTENV": "0",
-                               "ELEARN_VAR_DIR": str(tmp_path)})
+    result = run_python(
+        SHOW, {"DEBUG": "1", "ELEARN_READ_DOTENV": "0", "ELEARN_VAR_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.strip().splitlines()[-1])
     assert shown["debug"] is True
@@ -104,7 +121,14 @@ def test_debug_runs_without_secret_key_or_hosts(tmp_path):
 
 
 def test_deploy_check_passes_with_production_variables(tmp_path):
-    result = run_python(None, {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)},
-                        "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = run_python(
+        None,
+        {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)},
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
