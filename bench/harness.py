@@ -1,0 +1,307 @@
+"""What every scenario uses: the bench database, gunicorn, sessions and the paired measurement."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import BenchError
+from bench.load import PythonClient, Target, Wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/elearn_bench"
+)
+# Nothing on the measured pages uses the cache; locmem keeps the bench free of a Redis dependency.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "locmemcache://")
+HOST = "127.0.0.1"
+WORKERS = 2
+
+
+def bench_environ(var_dir: Path) -> dict[str, str]:
+    """Environment shared by this process (setup, query counts) and gunicorn."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "ELEARN_READ_DOTENV": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": f"{HOST},localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": DATABASE_URL,
+        "CACHE_URL": CACHE_URL,
+        "ELEARN_VAR_DIR": str(var_dir),
+        "EMAIL_URL": "memorymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _database_name() -> str:
+    name = urlsplit(DATABASE_URL).path.lstrip("/")
+    # The database is dropped on every run: refuse anything not obviously made for the bench.
+    if "bench" not in name:
+        raise BenchError(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    return name
+
+
+def _maintenance_connection():
+    import psycopg
+
+    url = urlsplit(DATABASE_URL)._replace(path="/postgres").geturl()
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise BenchError(f"cannot connect to PostgreSQL ({DATABASE_URL}): {exc}") from exc
+
+
+def recreate_database() -> None:
+    from psycopg import sql
+
+    name = _database_name()
+    with _maintenance_connection() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database() -> None:
+    from psycopg import sql
+
+    name = _database_name()
+    with _maintenance_connection() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def setup_django() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    # With DEBUG off, static URLs come from the manifest, as in production.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with WORKERS sync workers serving bench.settings, in its own process group."""
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def __enter__(self) -> Server:
+        command = [
+            sys.executable, "-m", "gunicorn", "elearn.wsgi:application",
+            "--bind", f"{HOST}:{self.port}",
+            "--workers", str(WORKERS),
+            "--worker-class", "sync",
+            "--log-level", "warning",
+        ]  # fmt: skip
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            self._wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _wait_until_serving(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"gunicorn exited at start-up:\n{self.log()}")
+            try:
+                status, _ = http_get(self.base_url, "/")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # the arbiter stops its workers
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # our own group (start_new_session)
+            self.proc.wait()
+
+
+def http_get(base_url: str, path: str, headers: dict[str, str] | None = None):
+    """One GET without following redirects: (status, body)."""
+    url = urlsplit(base_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    page: list[float]
+    reference: list[float]
+
+    @property
+    def page_rps(self) -> float:
+        return statistics.median(self.page)
+
+    @property
+    def reference_rps(self) -> float:
+        return statistics.median(self.reference)
+
+    @property
+    def ratio(self) -> float:
+        return self.page_rps / self.reference_rps
+
+
+@dataclass
+class Bench:
+    server: Server
+    load: Wrk | PythonClient
+    seconds: float
+    rounds: int
+    warmup: float
+
+    def session_headers(self, user) -> dict[str, str]:
+        """Headers that make requests as `user`: a real session, created in the bench database."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+
+    def fetch(self, path: str, headers: dict[str, str]) -> bytes:
+        """The body of a signed-in 200 response from gunicorn; anything else stops the bench."""
+        from django.urls import reverse
+
+        status, body = http_get(self.server.base_url, path, headers)
+        if status != 200:
+            raise BenchError(f"GET {path} returned {status}, not 200 (session not accepted?)")
+        if reverse("account_logout").encode() not in body:
+            raise BenchError(f"GET {path} was not rendered for a signed-in user")
+        return body
+
+    def target(self, label: str, path: str, headers: dict[str, str]) -> Target:
+        """A target whose body size is checked now, and again throughout the measurement."""
+        size = len(self.fetch(path, headers))
+        if len(self.fetch(path, headers)) != size:
+            raise BenchError(f"GET {path}: the body size changes between requests")
+        return Target(label, path, headers, size)
+
+    def size_matched_reference(self, *, lesson_id: int, size: int, headers) -> Target:
+        """The reference view (bench/views.py), padded to return exactly `size` bytes."""
+        path = f"/bench/reference/{lesson_id}/"
+        pad = 0
+        # base.html repeats the request's path (with `?pad=N`), so adjust until the sizes agree.
+        for _ in range(5):
+            got = len(self.fetch(f"{path}?pad={pad}", headers))
+            if got == size:
+                return self.target("reference", f"{path}?pad={pad}", headers)
+            pad += size - got
+            if pad < 0:
+                raise BenchError(f"the reference body ({got} B) is larger than {size} B")
+        raise BenchError(f"could not pad the reference body to {size} B")
+
+    def measure(self, target: Target, seconds: float) -> float:
+        run = self.load.run(self.server.base_url, target, seconds)
+        if run.bad_responses:
+            raise BenchError(
+                f"{target.label}: {run.bad_responses} of {run.requests} responses were not "
+                f"200 with a {target.body_size} B body; the figures would be bogus.\n"
+                f"{self.server.log()}"
+            )
+        return run.requests_per_second
+
+    def compare(self, page: Target, reference: Target) -> Comparison:
+        """Warm up both, then alternate reference and page runs; every run is kept."""
+        for target in (reference, page):
+            self.measure(target, self.warmup)
+        page_runs, reference_runs = [], []
+        for _ in range(self.rounds):
+            reference_runs.append(self.measure(reference, self.seconds))
+            page_runs.append(self.measure(page, self.seconds))
+        return Comparison(page_runs, reference_runs)
+
+
+def print_comparison(label: str, comparison: Comparison, *, target_ratio: float) -> None:
+    for name, median, runs in (
+        (label, comparison.page_rps, comparison.page),
+        ("reference", comparison.reference_rps, comparison.reference),
+    ):
+        runs_text = ", ".join(f"{r:.0f}" for r in runs)
+        print(f"  {name + ' requests/s':<26}{median:>9.1f}   (runs: {runs_text})")
+    verdict = "meets" if comparison.ratio >= target_ratio else "below"
+    # Each page run follows its reference run: the spread of these pairs shows the noise.
+    pairs = ", ".join(
+        f"{p / r:.2f}" for p, r in zip(comparison.page, comparison.reference, strict=True)
+    )
+    print(
+        f"  {'ratio ' + label + '/reference':<26}{comparison.ratio:>9.2f}"
+        f"   target >= {target_ratio} ({verdict}; per round: {pairs})"
+    )
+
+
+def count_queries(path: str, user) -> int:
+    """SQL queries for one signed-in GET of `path`, in this process (after one warm-up GET)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise BenchError(f"GET {path} returned {response.status_code} in process")
+    return len(queries)
+
+
+def close_django_connections() -> None:
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
