@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/elearn_bench"
 )
-# Nothing on the measured pages uses the cache; locmem keeps the bench free of a Redis dependency.
-CACHE_URL = os.environ.get("BENCH_CACHE_URL", "locmemcache://")
+# Redis, as in production: course outlines are read from the shared cache on every lesson page.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
 HOST = "127.0.0.1"
 WORKERS = 2
 

@@ -31,6 +31,8 @@ class Course(models.Model):
     )
     published = models.BooleanField(_("published"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # Bumped by every change to the course's modules, lessons and quizzes (courses.outline).
+    outline_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,8 +9,8 @@ def home(request):
 
 
 def course_detail(request, slug):
-    course = selectors.get_course_with_outline(request.user, slug)
-    return render(request, "courses/course_detail.html", {"course": course})
+    context = selectors.get_course_page(request.user, slug)
+    return render(request, "courses/course_detail.html", context)
 
 
 def lesson_detail(request, course_slug, lesson_slug):

@@ -36,12 +36,17 @@ def make_course(*, modules=1, lessons_per_module=2, quizzes_per_module=0, **fiel
     fields.setdefault("published", True)
     course = Course.objects.create(**fields)
     for m in range(modules):
-        module = Module.objects.create(course=course, slug=f"m{m + 1}", title=f"Module {m + 1}",
-                                       order=m)
+        module = Module.objects.create(
+            course=course, slug=f"m{m + 1}", title=f"Module {m + 1}", order=m
+        )
         for i in range(lessons_per_module):
             Lesson.objects.create(
-                module=module, slug=f"m{m + 1}-lesson-{i + 1}", title=f"Lesson {m + 1}.{i + 1}",
-                body=f"Body of lesson {m + 1}.{i + 1}.", estimated_minutes=10, order=i,
+                module=module,
+                slug=f"m{m + 1}-lesson-{i + 1}",
+                title=f"Lesson {m + 1}.{i + 1}",
+                body=f"Body of lesson {m + 1}.{i + 1}.",
+                estimated_minutes=10,
+                order=i,
             )
         for q in range(quizzes_per_module):
             make_quiz(module=module, slug=f"m{m + 1}-quiz-{q + 1}", order=q)
@@ -54,8 +59,11 @@ def make_quiz(*, module, questions=2, **fields) -> Quiz:
     quiz = Quiz.objects.create(module=module, **fields)
     for i in range(questions):
         question = Question.objects.create(
-            quiz=quiz, key=f"q{i + 1}", type=QuestionType.SINGLE_CHOICE,
-            prompt=f"Question {i + 1}?", order=i,
+            quiz=quiz,
+            key=f"q{i + 1}",
+            type=QuestionType.SINGLE_CHOICE,
+            prompt=f"Question {i + 1}?",
+            order=i,
         )
         Choice.objects.create(question=question, key="a", text="Right", is_correct=True, order=0)
         Choice.objects.create(question=question, key="b", text="Wrong", order=1)

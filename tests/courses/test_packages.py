@@ -429,7 +429,10 @@ def test_partial_credit_on_a_single_choice_question_is_refused_as_unknown(tmp_pa
         ("course.yaml", lambda data: data.update(sumary="A typo of summary")),
         ("course.yaml", lambda data: data["modules"][0].update(lesson=[])),
         ("quizzes/basics-check.yaml", lambda data: data.update(passmark=80)),
-        ("quizzes/basics-check.yaml", lambda data: data["questions"][0].update(feedback_corect="x")),
+        (
+            "quizzes/basics-check.yaml",
+            lambda data: data["questions"][0].update(feedback_corect="x"),
+        ),
         (
             "quizzes/basics-check.yaml",
             lambda data: data["questions"][0]["choices"][0].update(corect=True),

@@ -174,8 +174,39 @@ def test_pages_make_a_constant_number_of_queries_whatever_the_course_size(
             "course": course.get_absolute_url(),
             "lesson": course.lessons.last().get_absolute_url(),
         }[page]
-        with django_assert_max_num_queries(8):
+        # The first view of a course builds and caches its outline (3 reads, and the database
+        # cache's own queries); later views read it from the cache in one query.
+        with django_assert_max_num_queries(13):
             assert client.get(url).status_code == 200
+        with django_assert_max_num_queries(5):
+            assert client.get(url).status_code == 200
+
+
+def test_outline_follows_every_change_to_the_course_structure(client, course, admin_user):
+    from quizzes.models import Question
+
+    lesson = course.lessons.first()
+    url = lesson.get_absolute_url()
+    assert "Lesson 1.1" in client.get(url).content.decode()  # outline now cached
+
+    lesson.title = "Renamed in the admin"
+    lesson.save()
+    assert "Renamed in the admin" in client.get(url).content.decode()
+
+    module = course.modules.last()
+    module.title = "A retitled module"
+    module.save()
+    new = module.lessons.create(title="A brand new lesson", slug="brand-new", order=99)
+    body = client.get(url).content.decode()
+    assert "A retitled module" in body
+    assert new.get_absolute_url() in body
+
+    quiz = course.quizzes.first()
+    Question.objects.filter(quiz=quiz).first().delete()
+    assert "1 question<" in client.get(url).content.decode()
+
+    new.delete()
+    assert new.get_absolute_url() not in client.get(url).content.decode()
 
 
 def test_site_css_and_js_together_stay_under_30_kb():

@@ -1,0 +1,142 @@
+"""A course's outline (modules with their lessons and quizzes, in order), cached.
+
+Lesson and course pages need the whole outline on every request; building it from the ORM costs
+more than the rest of the page. It is built once per course structure version and language
+(labels are translated) and kept in the shared cache. Any write to a module, lesson, quiz or
+question bumps Course.outline_version (courses.signals), so a stale outline is never served:
+readers simply ask for a key that does not exist yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils.translation import get_language, ngettext
+
+from quizzes.models import Quiz
+
+from .models import Course, Lesson, Module
+
+CACHE_SECONDS = 24 * 3600
+# Outlines already read by this process. A key names one version of one course, whose content
+# never changes, so entries never go stale; the bound only caps memory.
+_LOCAL: dict[str, Outline] = {}
+_LOCAL_MAX = 512
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    kind: str  # "lesson" or "quiz"
+    id: int
+    slug: str
+    title: str
+    meta: str  # translated, e.g. "7 min" or "6 questions"
+    url: str = ""
+    minutes: int = 0
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    id: int
+    slug: str
+    title: str
+    items: tuple[OutlineItem, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    modules: tuple[OutlineModule, ...]
+
+    @property
+    def lessons(self) -> list[OutlineItem]:
+        return [item for m in self.modules for item in m.items if item.kind == "lesson"]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(item.minutes for item in self.lessons)
+
+    @property
+    def first_lesson(self) -> OutlineItem | None:
+        lessons = self.lessons
+        return lessons[0] if lessons else None
+
+    def module_of(self, lesson_id: int) -> OutlineModule | None:
+        return next((m for m in self.modules for item in m.items if item.id == lesson_id), None)
+
+
+def get_outline(course: Course) -> Outline:
+    """The course's outline in the active language: from this process, the cache, or built."""
+    # created_at tells apart two courses that had the same id (SQLite may reuse a deleted id).
+    key = (
+        f"outline:{course.pk}:{course.created_at.timestamp()}:{course.outline_version}:"
+        f"{get_language()}"
+    )
+    outline = _LOCAL.get(key)
+    if outline is None:
+        outline = cache.get(key)
+        if outline is None:
+            outline = build_outline(course)
+            cache.set(key, outline, CACHE_SECONDS)
+        if len(_LOCAL) >= _LOCAL_MAX:
+            _LOCAL.clear()
+        _LOCAL[key] = outline
+    return outline
+
+
+def build_outline(course: Course) -> Outline:
+    """Read the outline from the database: three queries whatever the course's size."""
+    lessons_by_module: dict[int, list[OutlineItem]] = {}
+    for row in Lesson.objects.filter(course=course).values(
+        "id", "slug", "title", "estimated_minutes", "module_id"
+    ):
+        minutes = row["estimated_minutes"]
+        lessons_by_module.setdefault(row["module_id"], []).append(
+            OutlineItem(
+                kind="lesson",
+                id=row["id"],
+                slug=row["slug"],
+                title=row["title"],
+                minutes=minutes,
+                meta=ngettext("%(count)d min", "%(count)d min", minutes) % {"count": minutes},
+                url=reverse("lesson-detail", args=[course.slug, row["slug"]]),
+            )
+        )
+    quizzes_by_module: dict[int, list[OutlineItem]] = {}
+    quizzes = (
+        Quiz.objects.filter(course=course)
+        .annotate(question_count=Count("questions"))
+        .order_by("order", "id")
+        .values("id", "slug", "title", "module_id", "question_count")
+    )
+    for row in quizzes:
+        count = row["question_count"]
+        quizzes_by_module.setdefault(row["module_id"], []).append(
+            OutlineItem(
+                kind="quiz",
+                id=row["id"],
+                slug=row["slug"],
+                title=row["title"],
+                meta=ngettext("%(count)d question", "%(count)d questions", count)
+                % {"count": count},
+            )
+        )
+    modules = Module.objects.filter(course=course).values("id", "slug", "title")
+    return Outline(
+        modules=tuple(
+            OutlineModule(
+                id=m["id"],
+                slug=m["slug"],
+                title=m["title"],
+                items=(*lessons_by_module.get(m["id"], ()), *quizzes_by_module.get(m["id"], ())),
+            )
+            for m in modules
+        )
+    )
+
+
+def invalidate_outline(course_id: int) -> None:
+    """Make the next read rebuild the course's outline (a new version: new cache keys)."""
+    Course.objects.filter(pk=course_id).update(outline_version=F("outline_version") + 1)
