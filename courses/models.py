@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
@@ -53,6 +54,11 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("course-detail", kwargs={"slug": self.slug})
+
+    @property
+    def text_direction(self) -> str:
+        """ "rtl" or "ltr": the direction of the course's own text, whatever the interface's."""
+        return "rtl" if get_language_info(self.language)["bidi"] else "ltr"
 
 
 class Module(models.Model):

@@ -10,34 +10,39 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from courses.models import Course
 from courses.outline import Outline
 
 register = template.Library()
 
 
 @register.simple_tag
-def course_outline(outline: Outline, current_lesson_id: int | None = None, heading_level: int = 2):
-    """An <ol> of modules, each a heading and an <ol> of its lessons (links) and quizzes."""
+def course_outline(
+    outline: Outline, course: Course, current_lesson_id: int | None = None, heading_level: int = 2
+):
+    """An <ol> of modules, each a heading and an <ol> of its lessons (links) and quizzes.
+
+    The course's own text (titles) is marked with the course's language and direction; the
+    labels around it are the interface's.
+    """
     h = f"h{int(heading_level)}"
-    quiz_label = escape(gettext("Quiz:"))
+    text = f'lang="{escape(course.language)}" dir="{course.text_direction}"'
+    quiz_label = escape(gettext("Quiz: %(title)s"))
     parts = ['<ol class="outline">']
     for module in outline.modules:
         parts.append(
-            f'<li class="outline-module"><{h} class="outline-module-title">'
+            f'<li class="outline-module"><{h} class="outline-module-title" {text}>'
             f'{escape(module.title)}</{h}><ol class="outline-items">'
         )
         for item in module.items:
+            title = f"<span {text}>{escape(item.title)}</span>"
             meta = f'<span class="muted">{escape(item.meta)}</span>'
             if item.kind == "lesson":
                 current = ' aria-current="page"' if item.id == current_lesson_id else ""
-                parts.append(
-                    f'<li><a href="{escape(item.url)}"{current}>{escape(item.title)}</a> {meta}</li>'
-                )
+                parts.append(f'<li><a href="{escape(item.url)}"{current}>{title}</a> {meta}</li>')
             else:
-                parts.append(
-                    f'<li class="outline-quiz"><span>{quiz_label} {escape(item.title)}</span> '
-                    f"{meta}</li>"
-                )
+                label = quiz_label.replace("%(title)s", title)
+                parts.append(f'<li class="outline-quiz"><span>{label}</span> {meta}</li>')
         parts.append("</ol></li>")
     parts.append("</ol>")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
