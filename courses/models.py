@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -6,6 +8,10 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
+
+
+def new_outline_key() -> str:
+    return uuid.uuid4().hex
 
 
 class CourseQuerySet(models.QuerySet):
@@ -32,8 +38,9 @@ class Course(models.Model):
     )
     published = models.BooleanField(_("published"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
-    # Bumped by every change to the course's modules, lessons and quizzes (courses.outline).
-    outline_version = models.PositiveIntegerField(default=1, editable=False)
+    # A new random value on every change to the course's modules, lessons and quizzes: it names
+    # the cached outline (courses.outline), so a changed course is never served a stale one.
+    outline_key = models.CharField(max_length=32, default=new_outline_key, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

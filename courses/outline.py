@@ -1,9 +1,9 @@
 """A course's outline (modules with their lessons and quizzes, in order), cached.
 
 Lesson and course pages need the whole outline on every request; building it from the ORM costs
-more than the rest of the page. It is built once per course structure version and language
-(labels are translated) and kept in the shared cache. Any write to a module, lesson, quiz or
-question bumps Course.outline_version (courses.signals), so a stale outline is never served:
+more than the rest of the page. It is built once per course structure and language (labels are
+translated) and kept in the shared cache. Any write to a module, lesson, quiz or question gives
+the course a new Course.outline_key (courses.signals), so a stale outline is never served:
 readers simply ask for a key that does not exist yet.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, F
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 
 from quizzes.models import Quiz
 
-from .models import Course, Lesson, Module
+from .models import Course, Lesson, Module, new_outline_key
 
 CACHE_SECONDS = 24 * 3600
 # Outlines already read by this process. A key names one version of one course, whose content
@@ -69,11 +69,7 @@ class Outline:
 
 def get_outline(course: Course) -> Outline:
     """The course's outline in the active language: from this process, the cache, or built."""
-    # created_at tells apart two courses that had the same id (SQLite may reuse a deleted id).
-    key = (
-        f"outline:{course.pk}:{course.created_at.timestamp()}:{course.outline_version}:"
-        f"{get_language()}"
-    )
+    key = f"outline:{course.pk}:{course.outline_key}:{get_language()}"
     outline = _LOCAL.get(key)
     if outline is None:
         outline = cache.get(key)
@@ -138,5 +134,5 @@ def build_outline(course: Course) -> Outline:
 
 
 def invalidate_outline(course_id: int) -> None:
-    """Make the next read rebuild the course's outline (a new version: new cache keys)."""
-    Course.objects.filter(pk=course_id).update(outline_version=F("outline_version") + 1)
+    """Make the next read rebuild the course's outline (a new key, so new cache entries)."""
+    Course.objects.filter(pk=course_id).update(outline_key=new_outline_key())
