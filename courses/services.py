@@ -79,6 +79,7 @@ def apply_course_spec(spec: CourseSpec) -> ImportResult:
                 "title": lesson.title,
                 "body": lesson.body,
                 "estimated_minutes": lesson.minutes,
+                "optional": lesson.optional,
                 "order": i,
             },
         )
@@ -127,6 +128,7 @@ def _quiz_values(quiz: QuizSpec) -> dict:
         "shuffle_choices": quiz.shuffle_choices,
         "draw_count": quiz.draw_count,
         "review_policy": quiz.review_policy,
+        "optional": quiz.optional,
     }
 
 
@@ -238,6 +240,7 @@ def course_spec(course: Course) -> CourseSpec:
                         slug=lesson.slug,
                         title=lesson.title,
                         minutes=lesson.estimated_minutes,
+                        optional=lesson.optional,
                         body=lesson.body,
                         source=f"lessons/{lesson.slug}.md",
                     )
@@ -262,6 +265,7 @@ def _quiz_spec(quiz: Quiz) -> QuizSpec:
         shuffle_choices=quiz.shuffle_choices,
         draw_count=quiz.draw_count,
         review_policy=quiz.review_policy,
+        optional=quiz.optional,
         source=f"quizzes/{quiz.slug}.yaml",
         questions=[
             QuestionSpec(

@@ -4,6 +4,7 @@ Attempts and grading (the engine) build on these models; the rules for what each
 live in Question.clean() and are shared with the course package importer.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,6 +58,9 @@ class Quiz(models.Model):
         max_length=32,
         choices=ReviewPolicy.choices,
         default=ReviewPolicy.AFTER_EACH_ATTEMPT,
+    )
+    optional = models.BooleanField(
+        _("optional"), default=False, help_text=_("Not needed to complete the course.")
     )
 
     class Meta:
@@ -198,3 +202,64 @@ class MatchPair(models.Model):
 
     def __str__(self):
         return f"{self.prompt} → {self.answer}"
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Attempt(models.Model):
+    """One go at a quiz by one participant.
+
+    `layout` fixes, when the attempt starts, which questions were drawn and in which order the
+    questions, choices and matching answers are shown: [{"question": id, "choices": [ids],
+    "answers": [pair ids]}]. `answers` holds what the participant has given so far, by question
+    id; it is saved as they go and graded once, on submission, into `results`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(_("started at"))
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    layout = models.JSONField(default=list)
+    answers = models.JSONField(default=dict, blank=True)
+    answers_saved_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=dict, blank=True)
+    points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_points = models.PositiveIntegerField(null=True, blank=True)
+    score = models.DecimalField(
+        _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz", "number"], name="attempt_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=models.Q(status="in_progress"),
+                name="one_attempt_in_progress_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="in_progress")
+                | (models.Q(submitted_at__isnull=False) & models.Q(passed__isnull=False)),
+                name="submitted_attempt_is_graded",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "quiz", "status"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.quiz} #{self.number}"

@@ -132,6 +132,7 @@ class _Reader:
             slug=slug,
             title=f.text("title", max_length=TITLE_LENGTH),
             minutes=f.integer("minutes", minimum=1),
+            optional=f.get("optional", bool, False),
             body="".join(lines[start:]).rstrip(),
             source=relative,
         )
@@ -156,6 +157,7 @@ class _Reader:
             shuffle_choices=f.get("shuffle_choices", bool, False),
             draw_count=f.integer("draw_count", None, minimum=1, maximum=SMALL_INT_MAX),
             review_policy=review,
+            optional=f.get("optional", bool, False),
             questions=[],
             source=relative,
         )

@@ -21,6 +21,7 @@ class LessonSpec:
     minutes: int
     body: str
     source: str
+    optional: bool = False
 
 
 @dataclass
@@ -68,6 +69,7 @@ class QuizSpec:
     review_policy: str
     questions: list[QuestionSpec]
     source: str
+    optional: bool = False
 
 
 @dataclass

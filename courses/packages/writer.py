@@ -30,7 +30,10 @@ def write_package(spec: CourseSpec, path: str | Path) -> None:
         for lesson in module.lessons:
             relative = f"lessons/{lesson.slug}.md"
             entry["lessons"].append(relative)
-            front = dump({"slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes})
+            meta = {"slug": lesson.slug, "title": lesson.title, "minutes": lesson.minutes}
+            if lesson.optional:
+                meta["optional"] = True
+            front = dump(meta)
             (root / relative).write_text(f"---\n{front}---\n\n{lesson.body}\n", encoding="utf-8")
         for quiz in module.quizzes:
             relative = f"quizzes/{quiz.slug}.yaml"
@@ -54,6 +57,7 @@ def _quiz_data(quiz: QuizSpec) -> dict:
         "shuffle_choices": quiz.shuffle_choices,
         "draw_count": quiz.draw_count,
         "review_policy": quiz.review_policy,
+        "optional": quiz.optional,
         "questions": [],
     }
     for question in quiz.questions:

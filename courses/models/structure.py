@@ -1,3 +1,5 @@
+"""The structure of a course: Course -> Module -> Lesson (quizzes are in the quizzes app)."""
+
 import uuid
 
 from django.conf import settings
@@ -7,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .markdown import render_markdown
+from ..markdown import render_markdown
 
 
 def new_outline_key() -> str:
@@ -99,6 +101,9 @@ class Lesson(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=5)
     order = models.PositiveIntegerField(_("order"), default=0)
+    optional = models.BooleanField(
+        _("optional"), default=False, help_text=_("Not needed to complete the course.")
+    )
 
     class Meta:
         ordering = ["order", "id"]

@@ -1,0 +1,217 @@
+"""Cohorts (runs of a course) and enrolments in them."""
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .structure import Course, Lesson, Module
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a time zone (for example Africa/Nairobi)."),
+            params={"value": value},
+        ) from None
+
+
+class Cohort(models.Model):
+    """A run of a course. Every published course has one self-paced default cohort."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(_("name"), max_length=200)
+    is_default = models.BooleanField(
+        _("default self-paced cohort"), default=False, editable=False
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    enrolment_open = models.BooleanField(_("enrolment open"), default=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("The most active participants at once; empty for no limit."),
+    )
+    enrolment_key = models.CharField(
+        _("enrolment key"),
+        max_length=64,
+        blank=True,
+        help_text=_("If set, participants must give it to enrol themselves."),
+    )
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="facilitated_cohorts",
+        verbose_name=_("facilitators"),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "starts_on", "name", "id"]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(is_default=True), name="one_default_cohort_per_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="cohort_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
+                name="cohort_capacity_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.course}: {self.name}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A cohort cannot end before it starts.")})
+
+    @property
+    def is_self_paced(self) -> bool:
+        return self.starts_on is None and self.ends_on is None
+
+
+class ModuleDueDate(models.Model):
+    """When a cohort should have finished a module (shown to participants, used for nudges)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="due_dates")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="due_dates")
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        ordering = ["due_on"]
+        verbose_name = _("module due date")
+        verbose_name_plural = _("module due dates")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "module"], name="one_due_date_per_module"),
+        ]
+
+    def __str__(self):
+        return f"{self.module}: {self.due_on}"
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Enrolment(models.Model):
+    """A participant in a cohort. At most one enrolment per participant and course is not
+    withdrawn; progress belongs to the participant and course, so it survives a move."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrolments")
+    # `course` repeats cohort.course for the one-enrolment-per-course constraint.
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="enrolments", editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who enrolled the participant, when it was not themselves."),
+    )
+
+    class Meta:
+        ordering = ["-enrolled_at", "-id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cohort"], name="one_enrolment_per_cohort"),
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=~Q(status="withdrawn"),
+                name="one_current_enrolment_per_course",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                name="completed_enrolment_has_completion_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "status"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.cohort}"
+
+
+class Invitation(models.Model):
+    """An address enrolled in a cohort before it has an account: enrolled on sign-up."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "email"], name="one_invitation_per_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.cohort}"
+
+
+def new_upload_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class EnrolmentUpload(models.Model):
+    """A checked CSV of addresses waiting for a facilitator's confirmation (the preview).
+
+    Applying it enrols every row or none; the rows are stored so that what is confirmed is
+    exactly what was previewed.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_upload_token)
+    rows = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"upload {self.pk} to {self.cohort}"

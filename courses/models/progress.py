@@ -1,0 +1,27 @@
+"""What a participant has done: completed lessons. Progress belongs to the participant and the
+lesson, not to an enrolment, so it follows them from one cohort to another."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .structure import Lesson
+
+
+class LessonCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    # Set once, on the transition: completing a lesson again changes nothing.
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.lesson}"
