@@ -1,9 +1,18 @@
+from django.db.models import prefetch_related_objects
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 from quizzes.models import Quiz
 
 from . import selectors
-from .models import Course, Lesson, Module
+from .models import Cohort, Course, Enrolment, Lesson, Module
+from .services.enrolment import enrol, get_current_enrolment, withdraw
+from .services.progress import record_lesson_completion
 
 
 class CourseListSerializer(serializers.ModelSerializer):
@@ -86,3 +95,192 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self):
         return selectors.get_course_with_outline(self.request.user, self.kwargs["slug"])
+
+
+# --- Cohorts, enrolments and progress ----------------------------------------------------------
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requires_key = serializers.SerializerMethodField()
+    places_left = serializers.SerializerMethodField()
+    due_dates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "name", "course", "is_default", "starts_on", "ends_on", "enrolment_open",
+                  "capacity", "places_left", "requires_key", "time_zone", "due_dates"]  # fmt: skip
+
+    def get_requires_key(self, cohort) -> bool:
+        return bool(cohort.enrolment_key)
+
+    def get_places_left(self, cohort) -> int | None:
+        return cohort.places_left
+
+    def get_due_dates(self, cohort) -> list[dict]:
+        return [{"module": d.module_id, "due_on": d.due_on} for d in cohort.due_dates.all()]
+
+
+class CohortViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Cohorts one can join in a course: `?course={slug}` (required)."""
+
+    serializer_class = CohortSerializer
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("course", str, required=True, description="course slug")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        slug = self.request.query_params.get("course")
+        if not slug:
+            raise serializers.ValidationError({"course": [_("Give a course slug.")]})
+        course = get_object_or_404(Course.objects.visible_to(self.request.user), slug=slug)
+        cohorts = selectors.list_joinable_cohorts(course)
+        prefetch_related_objects(cohorts, "due_dates", "course")
+        return cohorts
+
+
+class ModuleProgressSerializer(serializers.Serializer):
+    module = serializers.IntegerField(source="module.id")
+    title = serializers.CharField(source="module.title")
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    due_on = serializers.DateField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    percent = serializers.IntegerField()
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    completed_lessons = serializers.SerializerMethodField()
+    passed_quizzes = serializers.SerializerMethodField()
+    next_lesson = serializers.SerializerMethodField()
+    modules = ModuleProgressSerializer(many=True)
+
+    def get_completed_lessons(self, progress) -> list[int]:
+        return sorted(progress.completed_lesson_ids)
+
+    def get_passed_quizzes(self, progress) -> list[int]:
+        return sorted(progress.passed_quiz_ids)
+
+    def get_next_lesson(self, progress) -> int | None:
+        return progress.next_lesson.id if progress.next_lesson else None
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "course", "cohort", "status", "enrolled_at", "completed_at",
+                  "withdrawn_at", "last_lesson", "progress"]  # fmt: skip
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, enrolment):
+        progress = self.context["progress"].get(enrolment.pk)
+        return ProgressSerializer(progress).data if progress else None
+
+
+class EnrolRequestSerializer(serializers.Serializer):
+    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all())
+    key = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The signed-in participant's own enrolments, with progress; enrol with POST."""
+
+    serializer_class = EnrolmentSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Enrolment.objects.none()
+        return (
+            Enrolment.objects.filter(user=self.request.user)
+            .select_related("course", "cohort")
+            .order_by("-enrolled_at", "-id")
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context.setdefault("progress", {})
+        return context
+
+    def _with_progress(self, enrolments):
+        return {
+            row["enrolment"].pk: row["progress"]
+            for row in selectors.get_my_learning(self.request.user)
+            if row["enrolment"].pk in {e.pk for e in enrolments}
+        }
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = self.get_serializer(
+            page,
+            many=True,
+            context={**self.get_serializer_context(), "progress": self._with_progress(page)},
+        )
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        enrolment = self.get_object()
+        context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
+        return Response(self.get_serializer(enrolment, context=context).data)
+
+    @extend_schema(request=EnrolRequestSerializer, responses={201: EnrolmentSerializer})
+    def create(self, request):
+        data = EnrolRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cohort = data.validated_data["cohort"]
+        if not Course.objects.visible_to(request.user).filter(pk=cohort.course_id).exists():
+            raise NotFound()
+        enrolment = enrol(request.user, cohort, key=data.validated_data.get("key"))
+        context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
+        return Response(self.get_serializer(enrolment, context=context).data, status=201)
+
+    @extend_schema(request=None, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        enrolment = withdraw(self.get_object(), by=request.user)
+        return Response(self.get_serializer(enrolment).data)
+
+
+class LessonCompletionSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField()
+    completed_at = serializers.DateTimeField()
+    enrolment = serializers.IntegerField()
+    enrolment_status = serializers.CharField()
+
+
+class LessonViewSet(viewsets.GenericViewSet):
+    """Lessons as actions: mark one complete."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = LessonCompletionSerializer
+
+    def get_queryset(self):
+        return Lesson.objects.filter(
+            course__in=Course.objects.visible_to(self.request.user)
+        ).select_related("course")
+
+    @extend_schema(request=None, responses=LessonCompletionSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        lesson = self.get_object()
+        completion = record_lesson_completion(request.user, lesson)
+        enrolment = get_current_enrolment(request.user, lesson.course)
+        return Response(
+            LessonCompletionSerializer(
+                {
+                    "lesson": lesson.pk,
+                    "completed_at": completion.completed_at,
+                    "enrolment": enrolment.pk,
+                    "enrolment_status": enrolment.status,
+                }
+            ).data
+        )

@@ -16,3 +16,39 @@ class PackageError(DomainError):
         if file:
             where = f"{file}, line {line}: " if line else f"{file}: "
         super().__init__(f"{where}{message}")
+
+
+class EnrolmentClosed(DomainError):
+    code = "enrolment_closed"
+    status_code = 409
+    default_message = _("Enrolment in this cohort is closed.")
+
+
+class CohortFull(DomainError):
+    code = "cohort_full"
+    status_code = 409
+    default_message = _("This cohort is full.")
+
+
+class WrongEnrolmentKey(DomainError):
+    code = "wrong_enrolment_key"
+    status_code = 403
+    default_message = _("The enrolment key is not right.")
+
+
+class AlreadyEnrolled(DomainError):
+    code = "already_enrolled"
+    status_code = 409
+    default_message = _("You are already enrolled in this course.")
+
+
+class NotEnrolled(DomainError):
+    code = "not_enrolled"
+    status_code = 403
+    default_message = _("Enrol in the course first.")
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    status_code = 403
+    default_message = _("You are not allowed to do this.")

@@ -21,6 +21,9 @@ from quizzes.models import Quiz
 from .models import Course, Lesson, Module, new_outline_key
 
 CACHE_SECONDS = 24 * 3600
+# Part of every cache key: bump it when the Outline classes change, so that processes running
+# the new code never read outlines pickled by the old.
+FORMAT = 2
 # Outlines already read by this process. A key names one version of one course, whose content
 # never changes, so entries never go stale; the bound only caps memory.
 _LOCAL: dict[str, Outline] = {}
@@ -36,6 +39,7 @@ class OutlineItem:
     meta: str  # translated, e.g. "7 min" or "6 questions"
     url: str = ""
     minutes: int = 0
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Outline:
 
 def get_outline(course: Course) -> Outline:
     """The course's outline in the active language: from this process, the cache, or built."""
-    key = f"outline:{course.pk}:{course.outline_key}:{get_language()}"
+    key = f"outline:{FORMAT}:{course.pk}:{course.outline_key}:{get_language()}"
     outline = _LOCAL.get(key)
     if outline is None:
         outline = cache.get(key)
@@ -86,7 +90,7 @@ def build_outline(course: Course) -> Outline:
     """Read the outline from the database: three queries whatever the course's size."""
     lessons_by_module: dict[int, list[OutlineItem]] = {}
     for row in Lesson.objects.filter(course=course).values(
-        "id", "slug", "title", "estimated_minutes", "module_id"
+        "id", "slug", "title", "estimated_minutes", "module_id", "optional"
     ):
         minutes = row["estimated_minutes"]
         lessons_by_module.setdefault(row["module_id"], []).append(
@@ -98,6 +102,7 @@ def build_outline(course: Course) -> Outline:
                 minutes=minutes,
                 meta=ngettext("%(count)d min", "%(count)d min", minutes) % {"count": minutes},
                 url=reverse("lesson-detail", args=[course.slug, row["slug"]]),
+                optional=row["optional"],
             )
         )
     quizzes_by_module: dict[int, list[OutlineItem]] = {}
@@ -105,7 +110,7 @@ def build_outline(course: Course) -> Outline:
         Quiz.objects.filter(course=course)
         .annotate(question_count=Count("questions"))
         .order_by("order", "id")
-        .values("id", "slug", "title", "module_id", "question_count")
+        .values("id", "slug", "title", "module_id", "question_count", "optional")
     )
     for row in quizzes:
         count = row["question_count"]
@@ -117,6 +122,7 @@ def build_outline(course: Course) -> Outline:
                 title=row["title"],
                 meta=ngettext("%(count)d question", "%(count)d questions", count)
                 % {"count": count},
+                optional=row["optional"],
             )
         )
     modules = Module.objects.filter(course=course).values("id", "slug", "title")

@@ -1,16 +1,29 @@
 """Reads for the catalogue, course and lesson pages, with a fixed number of queries each."""
 
 import functools
+from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
 
-from .models import Course, Lesson, Module
-from .outline import get_outline
+from .models import (
+    Cohort,
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    Module,
+    ModuleDueDate,
+)
+from .outline import Outline, get_outline
+from .progress import CourseProgress, compute_progress
+from .services.enrolment import CURRENT, get_current_enrolment
 
 
 def list_catalogue(user):
@@ -26,9 +39,101 @@ def list_catalogue(user):
 
 
 def get_course_page(user, slug):
-    """The course (404 if missing or not visible to the user) and its outline."""
+    """The course (404 if missing or not visible), its outline, and for a signed-in user their
+    enrolment, progress and the cohorts they could join."""
     course = get_object_or_404(Course.objects.visible_to(user), slug=slug)
-    return {"course": course, "outline": get_outline(course)}
+    outline = get_outline(course)
+    enrolment = get_current_enrolment(user, course)
+    progress = progress_for(user, outline, enrolment) if enrolment else None
+    return {
+        "course": course,
+        "outline": outline,
+        "enrolment": enrolment,
+        "progress": progress,
+        "cohorts": list_joinable_cohorts(course),
+    }
+
+
+def list_joinable_cohorts(course: Course) -> list[Cohort]:
+    """Cohorts one may enrol in oneself: open and not ended; the default self-paced one first."""
+    today = timezone.localdate()
+    cohorts = list(
+        Cohort.objects.filter(course=course, enrolment_open=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .annotate(active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
+    )
+    for cohort in cohorts:
+        cohort.places_left = max(cohort.capacity - cohort.active, 0) if cohort.capacity else None
+    return cohorts
+
+
+def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress:
+    """The user's progress through the outline's course: two queries."""
+    lesson_ids = [item.id for item in outline.lessons]
+    quiz_ids = [item.id for m in outline.modules for item in m.items if item.kind == "quiz"]
+    completed = set(
+        LessonCompletion.objects.filter(user=user, lesson_id__in=lesson_ids).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    passed = set(
+        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, passed=True).values_list(
+            "quiz_id", flat=True
+        )
+    )
+    return compute_progress(
+        outline,
+        completed_lesson_ids=completed,
+        passed_quiz_ids=passed,
+        last_lesson_id=enrolment.last_lesson_id,
+    )
+
+
+def get_my_learning(user) -> list[dict]:
+    """The user's current enrolments (active, then completed) with progress and due dates.
+
+    A fixed number of queries whatever the number of enrolments: enrolments, completions,
+    passed quizzes and due dates, each read once for all courses; outlines from the cache.
+    """
+    enrolments = list(
+        Enrolment.objects.filter(user=user, status__in=CURRENT)
+        .select_related("course", "cohort")
+        .order_by("status", "-enrolled_at")
+    )
+    if not enrolments:
+        return []
+    outlines = {e.course_id: get_outline(e.course) for e in enrolments}
+    completed = set(
+        LessonCompletion.objects.filter(
+            user=user, lesson__course_id__in=list(outlines)
+        ).values_list("lesson_id", flat=True)
+    )
+    passed = set(
+        Attempt.objects.filter(
+            user=user, passed=True, quiz__course_id__in=list(outlines)
+        ).values_list("quiz_id", flat=True)
+    )
+    due: dict[int, dict[int, date]] = {}
+    for cohort_id, module_id, due_on in ModuleDueDate.objects.filter(
+        cohort_id__in=[e.cohort_id for e in enrolments]
+    ).values_list("cohort_id", "module_id", "due_on"):
+        due.setdefault(cohort_id, {})[module_id] = due_on
+    today = timezone.localdate()
+    rows = []
+    for enrolment in enrolments:
+        progress = compute_progress(
+            outlines[enrolment.course_id],
+            completed_lesson_ids=completed,
+            passed_quiz_ids=passed,
+            last_lesson_id=enrolment.last_lesson_id,
+            due_dates=due.get(enrolment.cohort_id),
+        )
+        upcoming = sorted(
+            (m for m in progress.modules if m.due_on and m.due_on >= today and m.percent < 100),
+            key=lambda m: m.due_on,
+        )
+        rows.append({"enrolment": enrolment, "progress": progress, "upcoming": upcoming})
+    return rows
 
 
 def get_course_with_outline(user, slug):
@@ -65,7 +170,12 @@ def get_lesson_page(user, course_slug, lesson_slug):
     position = next((i for i, item in enumerate(ordered) if item.id == lesson.pk), None)
     if position is None:  # deleted between the two reads
         raise Http404("No such lesson.")
+    enrolment = get_current_enrolment(user, lesson.course)
+    progress = progress_for(user, outline, enrolment) if enrolment else None
     return {
+        "enrolment": enrolment,
+        "progress": progress,
+        "completed": progress is not None and lesson.pk in progress.completed_lesson_ids,
         "course": lesson.course,
         "lesson": lesson,
         "module": outline.module_of(lesson.pk),

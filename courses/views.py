@@ -1,6 +1,18 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from elearn.errors import DomainError
 
 from . import selectors
+from .models import Cohort, Course, EnrolmentStatus, Lesson
+from .services.enrolment import enrol as enrol_service
+from .services.enrolment import get_current_enrolment
+from .services.enrolment import withdraw as withdraw_service
+from .services.progress import record_lesson_completion, record_lesson_visit
 
 
 def home(request):
@@ -15,4 +27,70 @@ def course_detail(request, slug):
 
 def lesson_detail(request, course_slug, lesson_slug):
     context = selectors.get_lesson_page(request.user, course_slug, lesson_slug)
+    if context["enrolment"] is not None:
+        record_lesson_visit(context["enrolment"], context["lesson"])
     return render(request, "courses/lesson_detail.html", context)
+
+
+@login_required
+@require_POST
+def enrol(request, slug):
+    course = get_object_or_404(Course.objects.visible_to(request.user), slug=slug)
+    cohort = Cohort.objects.filter(course=course, pk=request.POST.get("cohort") or 0).first()
+    if cohort is None:
+        messages.error(request, _("Choose a cohort to join."))
+        return redirect(course)
+    try:
+        enrol_service(request.user, cohort, key=request.POST.get("key", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(course)
+    messages.success(request, _("You are enrolled in %(cohort)s.") % {"cohort": cohort.name})
+    return redirect(course)
+
+
+@login_required
+@require_POST
+def withdraw(request, slug):
+    course = get_object_or_404(Course.objects.visible_to(request.user), slug=slug)
+    enrolment = get_current_enrolment(request.user, course)
+    if enrolment is None:
+        return redirect(course)
+    try:
+        withdraw_service(enrolment, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You have left the course. Your progress is kept."))
+    return redirect(course)
+
+
+@login_required
+@require_POST
+def complete_lesson(request, course_slug, lesson_slug):
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("course").filter(
+            course__in=Course.objects.visible_to(request.user)
+        ),
+        course__slug=course_slug,
+        slug=lesson_slug,
+    )
+    try:
+        record_lesson_completion(request.user, lesson)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(lesson)
+    enrolment = get_current_enrolment(request.user, lesson.course)
+    if enrolment is not None and enrolment.status == EnrolmentStatus.COMPLETED:
+        messages.success(request, _("You have completed the course. Well done!"))
+        return redirect(lesson.course)
+    target = request.POST.get("next_url", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(lesson)
+
+
+@login_required
+def my_learning(request):
+    rows = selectors.get_my_learning(request.user)
+    return render(request, "courses/my_learning.html", {"rows": rows})

@@ -4,10 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, ObtainTokenView
-from courses.api import CourseViewSet
+from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="api-course")
+router.register("cohorts", CohortViewSet, basename="api-cohort")
+router.register("enrolments", EnrolmentViewSet, basename="api-enrolment")
+router.register("lessons", LessonViewSet, basename="api-lesson")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -6,7 +6,8 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from accounts.services import make_facilitator
-from courses.models import Course, Lesson, Module
+from courses.models import Cohort, Course, Enrolment, Lesson, Module
+from courses.services.enrolment import ensure_default_cohort
 from quizzes.models import Choice, Question, QuestionType, Quiz
 
 _seq = itertools.count(1)
@@ -50,7 +51,20 @@ def make_course(*, modules=1, lessons_per_module=2, quizzes_per_module=0, **fiel
             )
         for q in range(quizzes_per_module):
             make_quiz(module=module, slug=f"m{m + 1}-quiz-{q + 1}", order=q)
+    if course.published:
+        ensure_default_cohort(course)
     return course
+
+
+def make_cohort(course, **fields) -> Cohort:
+    fields.setdefault("name", f"Cohort {next(_seq)}")
+    return Cohort.objects.create(course=course, **fields)
+
+
+def enrol_user(user, course, cohort=None) -> Enrolment:
+    """Enrol directly (no checks), in the course's default cohort unless one is given."""
+    cohort = cohort or ensure_default_cohort(course)
+    return Enrolment.objects.create(user=user, cohort=cohort, course=course)
 
 
 def make_quiz(*, module, questions=2, **fields) -> Quiz:

@@ -28,9 +28,7 @@ class Cohort(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cohorts")
     name = models.CharField(_("name"), max_length=200)
-    is_default = models.BooleanField(
-        _("default self-paced cohort"), default=False, editable=False
-    )
+    is_default = models.BooleanField(_("default self-paced cohort"), default=False, editable=False)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     enrolment_open = models.BooleanField(_("enrolment open"), default=True)
@@ -64,10 +62,13 @@ class Cohort(models.Model):
         verbose_name_plural = _("cohorts")
         constraints = [
             models.UniqueConstraint(
-                fields=["course"], condition=Q(is_default=True), name="one_default_cohort_per_course"
+                fields=["course"],
+                condition=Q(is_default=True),
+                name="one_default_cohort_per_course",
             ),
             models.CheckConstraint(
-                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True)
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
                 | Q(ends_on__gte=models.F("starts_on")),
                 name="cohort_ends_after_it_starts",
             ),

@@ -1,4 +1,4 @@
-"""Everything that changes courses."""
+"""Course packages in and out: import_course_package, export_course_package."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 
 from quizzes.models import Choice, MatchPair, Question, QuestionType, Quiz
 
-from .models import Course, Lesson, Module
-from .packages import (
+from ..models import Course, Lesson, Module
+from ..packages import (
     ChoiceSpec,
     CourseSpec,
     LessonSpec,
@@ -22,6 +22,7 @@ from .packages import (
     read_package,
     write_package,
 )
+from .enrolment import ensure_default_cohort
 
 
 @dataclass
@@ -114,6 +115,8 @@ def apply_course_spec(spec: CourseSpec) -> ImportResult:
     for _module in leftovers:
         result.count("modules", "deleted")
     leftovers.delete()
+    if course.published:
+        ensure_default_cohort(course)
     return result
 
 

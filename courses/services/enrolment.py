@@ -1,0 +1,147 @@
+"""Cohorts and enrolments: self-enrolment, enrolment by facilitators, moves and withdrawal."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from ..exceptions import (
+    AlreadyEnrolled,
+    CohortFull,
+    EnrolmentClosed,
+    NotAllowed,
+    WrongEnrolmentKey,
+)
+from ..models import Cohort, Course, Enrolment, EnrolmentStatus
+
+CURRENT = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
+def get_current_enrolment(user: User, course: Course) -> Enrolment | None:
+    """The user's enrolment in the course that is not withdrawn (active or completed), if any."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Enrolment.objects.select_related("cohort")
+        .filter(user=user, course=course, status__in=CURRENT)
+        .first()
+    )
+
+
+def ensure_default_cohort(course: Course) -> Cohort:
+    """The course's self-paced default cohort, created the first time it is needed."""
+    cohort = Cohort.objects.filter(course=course, is_default=True).first()
+    if cohort is not None:
+        return cohort
+    try:
+        with transaction.atomic():
+            return Cohort.objects.create(course=course, is_default=True, name=_("Self-paced"))
+    except IntegrityError:  # created at the same moment by another request
+        return Cohort.objects.get(course=course, is_default=True)
+
+
+def can_manage_cohort(user: User, cohort: Cohort) -> bool:
+    """Admins manage every cohort; facilitators the cohorts they facilitate."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return cohort.facilitators.filter(pk=user.pk).exists()
+
+
+@transaction.atomic
+def enrol(
+    user: User, cohort: Cohort, *, key: str | None = None, enrolled_by: User | None = None
+) -> Enrolment:
+    """Enrol a participant in a cohort, or move their current enrolment there.
+
+    Self-enrolment (no `enrolled_by`, or oneself) needs the course published, the cohort open,
+    the right key if it has one, and a free place (capacity counts active enrolments). Someone
+    who manages the cohort may enrol people whatever those checks say. Enrolling again in the
+    same cohort changes nothing; a current enrolment in another cohort of the course moves
+    there, keeping progress; a withdrawn enrolment in this cohort becomes active again.
+    """
+    # The cohort row lock queues concurrent enrolments in one cohort, so capacity holds.
+    cohort = Cohort.objects.select_for_update().select_related("course").get(pk=cohort.pk)
+    by_manager = enrolled_by is not None and enrolled_by != user
+    if by_manager and not can_manage_cohort(enrolled_by, cohort):
+        raise NotAllowed()
+    if not by_manager:
+        _check_self_enrolment(user, cohort, key)
+
+    current = (
+        Enrolment.objects.select_for_update()
+        .filter(user=user, course=cohort.course, status__in=CURRENT)
+        .first()
+    )
+    if current is not None:
+        if current.cohort_id == cohort.pk:
+            return current
+        return _move(current, cohort)
+
+    previous = Enrolment.objects.filter(user=user, cohort=cohort).first()  # withdrawn
+    try:
+        with transaction.atomic():
+            if previous is not None:
+                previous.status = EnrolmentStatus.ACTIVE
+                previous.withdrawn_at = None
+                previous.save(update_fields=["status", "withdrawn_at"])
+                return previous
+            return Enrolment.objects.create(
+                user=user,
+                cohort=cohort,
+                course=cohort.course,
+                enrolled_by=enrolled_by if by_manager else None,
+            )
+    except IntegrityError:
+        # Enrolled in another cohort of the course at the same moment.
+        raise AlreadyEnrolled() from None
+
+
+def _check_self_enrolment(user: User, cohort: Cohort, key: str | None) -> None:
+    if not cohort.course.published or not cohort.enrolment_open:
+        raise EnrolmentClosed()
+    if cohort.ends_on and cohort.ends_on < timezone.localdate():
+        raise EnrolmentClosed(_("This cohort has ended."))
+    if cohort.enrolment_key and not secrets.compare_digest(
+        (key or "").strip().encode(), cohort.enrolment_key.encode()
+    ):
+        raise WrongEnrolmentKey()
+    if cohort.capacity is not None:
+        taken = cohort.enrolments.filter(status=EnrolmentStatus.ACTIVE).exclude(user=user).count()
+        if taken >= cohort.capacity:
+            raise CohortFull()
+
+
+def _move(enrolment: Enrolment, cohort: Cohort) -> Enrolment:
+    """Move an enrolment to another cohort of its course; progress stays (it is the user's)."""
+    stale = Enrolment.objects.filter(user=enrolment.user, cohort=cohort).first()
+    if stale is not None:  # an old withdrawn enrolment in the target cohort
+        stale.delete()
+    enrolment.cohort = cohort
+    enrolment.save(update_fields=["cohort"])
+    return enrolment
+
+
+@transaction.atomic
+def withdraw(enrolment: Enrolment, *, by: User) -> Enrolment:
+    """Withdraw an active enrolment (the participant themself, or who manages the cohort).
+
+    Progress is kept: enrolling again later picks up where the participant left off.
+    """
+    enrolment = Enrolment.objects.select_for_update().select_related("cohort").get(pk=enrolment.pk)
+    if by != enrolment.user and not can_manage_cohort(by, enrolment.cohort):
+        raise NotAllowed()
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return enrolment
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        raise NotAllowed(_("A completed enrolment cannot be withdrawn."))
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_at = timezone.now()
+    enrolment.save(update_fields=["status", "withdrawn_at"])
+    return enrolment
