@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from quizzes.models import Quiz
 
-from .models import Course, Lesson, Module
+from .models import Cohort, Course, Enrolment, EnrolmentStatus, Lesson, Module, ModuleDueDate
+from .services.enrolment import ensure_default_cohort, withdraw
 
 
 class ModuleInline(admin.TabularInline):
@@ -21,6 +23,11 @@ class CourseAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ModuleInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.published:
+            ensure_default_cohort(obj)
 
 
 class LessonInline(admin.StackedInline):
@@ -57,3 +64,51 @@ class LessonAdmin(admin.ModelAdmin):
     list_select_related = ["course", "module"]
     prepopulated_fields = {"slug": ["title"]}
     fields = ["module", "title", "slug", "order", "estimated_minutes", "body"]
+
+
+class ModuleDueDateInline(admin.TabularInline):
+    model = ModuleDueDate
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "module" and request.resolver_match.kwargs.get("object_id"):
+            cohort_id = request.resolver_match.kwargs["object_id"]
+            kwargs["queryset"] = Module.objects.filter(course__cohorts=cohort_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "course", "is_default", "starts_on", "ends_on", "enrolment_open",
+                    "capacity"]  # fmt: skip
+    list_filter = ["course", "enrolment_open", "is_default"]
+    search_fields = ["name", "course__title"]
+    list_select_related = ["course"]
+    filter_horizontal = ["facilitators"]
+    inlines = [ModuleDueDateInline]
+    readonly_fields = ["is_default"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "course", "cohort", "status", "enrolled_at", "completed_at"]
+    list_filter = ["status", "course", "cohort"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "course", "cohort"]
+    raw_id_fields = ["user", "last_lesson", "enrolled_by"]
+    readonly_fields = ["course", "enrolled_at", "completed_at", "withdrawn_at"]
+    actions = ["withdraw_selected"]
+
+    @admin.action(description=_("Withdraw the selected enrolments (progress is kept)"))
+    def withdraw_selected(self, request, queryset):
+        withdrawn = 0
+        for enrolment in queryset.filter(status=EnrolmentStatus.ACTIVE):
+            withdraw(enrolment, by=request.user)
+            withdrawn += 1
+        self.message_user(request, _("%(count)d enrolments withdrawn.") % {"count": withdrawn})
+
+    def has_add_permission(self, request):
+        return False  # enrolments are made through enrol (course page, API, CSV upload)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # status changes go through the services, which keep their rules
