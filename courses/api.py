@@ -4,7 +4,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from quizzes.models import Quiz
@@ -190,6 +189,15 @@ class EnrolRequestSerializer(serializers.Serializer):
     cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all())
     key = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A cohort of a course the user may not see is "unknown", like one that does not exist.
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["cohort"].queryset = Cohort.objects.filter(
+                course__in=Course.objects.visible_to(request.user)
+            )
+
 
 class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The signed-in participant's own enrolments, with progress; enrol with POST."""
@@ -234,11 +242,9 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=EnrolRequestSerializer, responses={201: EnrolmentSerializer})
     def create(self, request):
-        data = EnrolRequestSerializer(data=request.data)
+        data = EnrolRequestSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         cohort = data.validated_data["cohort"]
-        if not Course.objects.visible_to(request.user).filter(pk=cohort.course_id).exists():
-            raise NotFound()
         enrolment = enrol(request.user, cohort, key=data.validated_data.get("key"))
         context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
         return Response(self.get_serializer(enrolment, context=context).data, status=201)

@@ -7,4 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the outline cache invalidation
+        from . import (
+            receivers,  # noqa: F401
+            signals,  # noqa: F401 - connects the outline cache invalidation
+        )

@@ -52,3 +52,24 @@ class NotAllowed(DomainError):
     code = "not_allowed"
     status_code = 403
     default_message = _("You are not allowed to do this.")
+
+
+class InvalidUpload(DomainError):
+    """A list of addresses that cannot be enrolled as it is; `problems` holds every bad line.
+
+    Each problem is a (line, message) pair; line is None for a problem with the whole file.
+    """
+
+    code = "invalid_upload"
+    status_code = 400
+    default_message = _("The list has problems; nobody was enrolled.")
+
+    def __init__(self, problems, message=None):
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+class UploadAlreadyApplied(DomainError):
+    code = "already_applied"
+    status_code = 409
+    default_message = _("This list has already been enrolled.")

@@ -23,7 +23,7 @@ from .models import Course, Lesson, Module, new_outline_key
 CACHE_SECONDS = 24 * 3600
 # Part of every cache key: bump it when the Outline classes change, so that processes running
 # the new code never read outlines pickled by the old.
-FORMAT = 2
+FORMAT = 3
 # Outlines already read by this process. A key names one version of one course, whose content
 # never changes, so entries never go stale; the bound only caps memory.
 _LOCAL: dict[str, Outline] = {}
@@ -73,17 +73,30 @@ class Outline:
 
 def get_outline(course: Course) -> Outline:
     """The course's outline in the active language: from this process, the cache, or built."""
-    key = f"outline:{FORMAT}:{course.pk}:{course.outline_key}:{get_language()}"
-    outline = _LOCAL.get(key)
-    if outline is None:
-        outline = cache.get(key)
-        if outline is None:
-            outline = build_outline(course)
-            cache.set(key, outline, CACHE_SECONDS)
-        if len(_LOCAL) >= _LOCAL_MAX:
+    return get_outlines([course])[course.pk]
+
+
+def get_outlines(courses) -> dict[int, Outline]:
+    """Outlines of several courses by course id, with one cache read for all that are missing
+    from this process."""
+    language = get_language()
+    keys = {c.pk: f"outline:{FORMAT}:{c.pk}:{c.outline_key}:{language}" for c in courses}
+    outlines = {pk: _LOCAL[key] for pk, key in keys.items() if key in _LOCAL}
+    missing = [c for c in courses if c.pk not in outlines]
+    if missing:
+        cached = cache.get_many([keys[c.pk] for c in missing])
+        built = {}
+        for course in missing:
+            outline = cached.get(keys[course.pk])
+            if outline is None:
+                outline = built[keys[course.pk]] = build_outline(course)
+            outlines[course.pk] = outline
+        if built:
+            cache.set_many(built, CACHE_SECONDS)
+        if len(_LOCAL) + len(missing) > _LOCAL_MAX:
             _LOCAL.clear()
-        _LOCAL[key] = outline
-    return outline
+        _LOCAL.update({keys[c.pk]: outlines[c.pk] for c in missing})
+    return outlines
 
 
 def build_outline(course: Course) -> Outline:
@@ -122,6 +135,7 @@ def build_outline(course: Course) -> Outline:
                 title=row["title"],
                 meta=ngettext("%(count)d question", "%(count)d questions", count)
                 % {"count": count},
+                url=reverse("quiz-detail", args=[row["id"]]),
                 optional=row["optional"],
             )
         )

@@ -61,8 +61,11 @@ def compute_progress(
     The lesson to resume at is the first lesson not yet completed after the last one visited,
     else the first not completed at all, else None.
     """
-    completed = frozenset(completed_lesson_ids)
-    passed = frozenset(passed_quiz_ids)
+    # Only this course's items: callers may pass what the participant did in every course.
+    lesson_ids = {item.id for item in outline.lessons}
+    quiz_ids = {item.id for m in outline.modules for item in m.items if item.kind == "quiz"}
+    completed = frozenset(completed_lesson_ids) & lesson_ids
+    passed = frozenset(passed_quiz_ids) & quiz_ids
     modules = []
     for module in outline.modules:
         required = [item for item in module.items if not item.optional]

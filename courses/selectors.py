@@ -21,7 +21,7 @@ from .models import (
     Module,
     ModuleDueDate,
 )
-from .outline import Outline, get_outline
+from .outline import Outline, get_outline, get_outlines
 from .progress import CourseProgress, compute_progress
 from .services.enrolment import CURRENT, get_current_enrolment
 
@@ -102,7 +102,7 @@ def get_my_learning(user) -> list[dict]:
     )
     if not enrolments:
         return []
-    outlines = {e.course_id: get_outline(e.course) for e in enrolments}
+    outlines = get_outlines({e.course_id: e.course for e in enrolments}.values())
     completed = set(
         LessonCompletion.objects.filter(
             user=user, lesson__course_id__in=list(outlines)

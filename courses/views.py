@@ -36,7 +36,12 @@ def lesson_detail(request, course_slug, lesson_slug):
 @require_POST
 def enrol(request, slug):
     course = get_object_or_404(Course.objects.visible_to(request.user), slug=slug)
-    cohort = Cohort.objects.filter(course=course, pk=request.POST.get("cohort") or 0).first()
+    cohort_id = request.POST.get("cohort", "")
+    cohort = (
+        Cohort.objects.filter(course=course, pk=int(cohort_id)).first()
+        if cohort_id.isdigit()
+        else None
+    )
     if cohort is None:
         messages.error(request, _("Choose a cohort to join."))
         return redirect(course)
@@ -45,7 +50,8 @@ def enrol(request, slug):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(course)
-    messages.success(request, _("You are enrolled in %(cohort)s.") % {"cohort": cohort.name})
+    name = _("Self-paced") if cohort.is_default else cohort.name
+    messages.success(request, _("You are enrolled in %(cohort)s.") % {"cohort": name})
     return redirect(course)
 
 
@@ -75,13 +81,18 @@ def complete_lesson(request, course_slug, lesson_slug):
         course__slug=course_slug,
         slug=lesson_slug,
     )
+    before = get_current_enrolment(request.user, lesson.course)
     try:
         record_lesson_completion(request.user, lesson)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(lesson)
-    enrolment = get_current_enrolment(request.user, lesson.course)
-    if enrolment is not None and enrolment.status == EnrolmentStatus.COMPLETED:
+    after = get_current_enrolment(request.user, lesson.course)
+    if (
+        before is not None
+        and before.status == EnrolmentStatus.ACTIVE
+        and after.status == EnrolmentStatus.COMPLETED
+    ):
         messages.success(request, _("You have completed the course. Well done!"))
         return redirect(lesson.course)
     target = request.POST.get("next_url", "")

@@ -5,15 +5,19 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, ObtainTokenView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
+from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="api-course")
 router.register("cohorts", CohortViewSet, basename="api-cohort")
 router.register("enrolments", EnrolmentViewSet, basename="api-enrolment")
 router.register("lessons", LessonViewSet, basename="api-lesson")
+router.register("quizzes", QuizViewSet, basename="api-quiz")
+router.register("attempts", AttemptViewSet, basename="api-attempt")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("quizzes/<int:quiz_id>/attempts/", QuizAttemptsView.as_view(), name="api-quiz-attempts"),
     path("", include(router.urls)),
 ]

@@ -11,6 +11,8 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", include("courses.urls")),
+    path("", include("quizzes.urls")),
+    path("facilitate/", include("courses.facilitator_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

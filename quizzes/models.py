@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from courses.markdown import render_markdown
 from courses.models import Course, Module
 
+from .exceptions import AlreadySubmitted
+
 
 class ReviewPolicy(models.TextChoices):
     AFTER_EACH_ATTEMPT = "after_each_attempt", _("Show correct answers after each attempt")
@@ -213,9 +215,15 @@ class Attempt(models.Model):
     """One go at a quiz by one participant.
 
     `layout` fixes, when the attempt starts, which questions were drawn and in which order the
-    questions, choices and matching answers are shown: [{"question": id, "choices": [ids],
-    "answers": [pair ids]}]. `answers` holds what the participant has given so far, by question
-    id; it is saved as they go and graded once, on submission, into `results`.
+    questions, choices and matching prompts and options are shown: [{"question": id,
+    "choices": [choice ids], "prompts": [pair ids], "options": [[opaque id, pair id], ...]}]
+    (quizzes.grading.LayoutItem). A matching option shows the answer text of its pair; the
+    participant only ever sees its opaque id. `answers` holds what the participant has given so
+    far, by question id; it is saved as they go and graded once, on submission, into `results`
+    ({question id: {"points", "max_points", "correct", "outcome"}}).
+
+    With a time limit, `deadline` is fixed at the start; answers cannot be saved after it, and
+    an attempt still in progress after it is graded on what was saved (quizzes.services).
     """
 
     user = models.ForeignKey(
@@ -263,3 +271,23 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.quiz} #{self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == AttemptStatus.SUBMITTED
+
+    def is_past_deadline(self, now) -> bool:
+        """True once `now` is later than the deadline (the deadline itself still counts)."""
+        return self.deadline is not None and now > self.deadline
+
+    def mark_submitted(self, *, at, points, max_points, score, passed, results) -> None:
+        """Record the grade (in memory; the caller saves). Refuses a second submission."""
+        if self.is_submitted:
+            raise AlreadySubmitted()
+        self.status = AttemptStatus.SUBMITTED
+        self.submitted_at = at
+        self.points = points
+        self.max_points = max_points
+        self.score = score
+        self.passed = passed
+        self.results = results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,7 +41,8 @@ def ensure_default_cohort(course: Course) -> Cohort:
         return cohort
     try:
         with transaction.atomic():
-            return Cohort.objects.create(course=course, is_default=True, name=_("Self-paced"))
+            # Stored untranslated; pages show the default cohort's name in the reader's language.
+            return Cohort.objects.create(course=course, is_default=True, name="Self-paced")
     except IntegrityError:  # created at the same moment by another request
         return Cohort.objects.get(course=course, is_default=True)
 
@@ -66,22 +68,24 @@ def enrol(
     same cohort changes nothing; a current enrolment in another cohort of the course moves
     there, keeping progress; a withdrawn enrolment in this cohort becomes active again.
     """
-    # The cohort row lock queues concurrent enrolments in one cohort, so capacity holds.
-    cohort = Cohort.objects.select_for_update().select_related("course").get(pk=cohort.pk)
+    # The cohort row lock (that row only, not the course's) queues concurrent enrolments in
+    # one cohort, so capacity holds.
+    cohort = (
+        Cohort.objects.select_for_update(of=("self",)).select_related("course").get(pk=cohort.pk)
+    )
     by_manager = enrolled_by is not None and enrolled_by != user
     if by_manager and not can_manage_cohort(enrolled_by, cohort):
         raise NotAllowed()
-    if not by_manager:
-        _check_self_enrolment(user, cohort, key)
-
     current = (
         Enrolment.objects.select_for_update()
         .filter(user=user, course=cohort.course, status__in=CURRENT)
         .first()
     )
+    if current is not None and current.cohort_id == cohort.pk:
+        return current  # already there: nothing to check or change
+    if not by_manager:
+        _check_self_enrolment(user, cohort, key)
     if current is not None:
-        if current.cohort_id == cohort.pk:
-            return current
         return _move(current, cohort)
 
     previous = Enrolment.objects.filter(user=user, cohort=cohort).first()  # withdrawn
@@ -91,22 +95,32 @@ def enrol(
                 previous.status = EnrolmentStatus.ACTIVE
                 previous.withdrawn_at = None
                 previous.save(update_fields=["status", "withdrawn_at"])
-                return previous
-            return Enrolment.objects.create(
-                user=user,
-                cohort=cohort,
-                course=cohort.course,
-                enrolled_by=enrolled_by if by_manager else None,
-            )
+                enrolment = previous
+            else:
+                enrolment = Enrolment.objects.create(
+                    user=user,
+                    cohort=cohort,
+                    course=cohort.course,
+                    enrolled_by=enrolled_by if by_manager else None,
+                )
     except IntegrityError:
         # Enrolled in another cohort of the course at the same moment.
         raise AlreadyEnrolled() from None
+    # Someone coming back may have done everything already (progress is theirs, not the
+    # enrolment's).
+    from .progress import evaluate_completion  # progress imports this module
+
+    evaluate_completion(enrolment)
+    enrolment.refresh_from_db(fields=["status", "completed_at"])
+    return enrolment
 
 
 def _check_self_enrolment(user: User, cohort: Cohort, key: str | None) -> None:
     if not cohort.course.published or not cohort.enrolment_open:
         raise EnrolmentClosed()
-    if cohort.ends_on and cohort.ends_on < timezone.localdate():
+    if cohort.ends_on and cohort.ends_on < timezone.localdate(
+        timezone=zoneinfo.ZoneInfo(cohort.time_zone)
+    ):
         raise EnrolmentClosed(_("This cohort has ended."))
     if cohort.enrolment_key and not secrets.compare_digest(
         (key or "").strip().encode(), cohort.enrolment_key.encode()
@@ -134,7 +148,11 @@ def withdraw(enrolment: Enrolment, *, by: User) -> Enrolment:
 
     Progress is kept: enrolling again later picks up where the participant left off.
     """
-    enrolment = Enrolment.objects.select_for_update().select_related("cohort").get(pk=enrolment.pk)
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("cohort")
+        .get(pk=enrolment.pk)
+    )
     if by != enrolment.user and not can_manage_cohort(by, enrolment.cohort):
         raise NotAllowed()
     if enrolment.status == EnrolmentStatus.WITHDRAWN:

@@ -30,7 +30,8 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
                 user=user, lesson=lesson, completed_at=timezone.now()
             )
     except IntegrityError:  # already complete (a double click, or another tab)
-        return LessonCompletion.objects.get(user=user, lesson=lesson)
+        completion = LessonCompletion.objects.get(user=user, lesson=lesson)
+    # Also when it was complete already: the course may have changed since (a lesson removed).
     evaluate_completion(enrolment)
     return completion
 

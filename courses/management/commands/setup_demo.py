@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from courses.demo import DEMO_COHORT, FACILITATOR, PARTICIPANTS, create_demo_cohort
 from courses.models import Course
 from courses.services import import_course_package
 
@@ -17,8 +19,9 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 
 class Command(BaseCommand):
     help = (
-        "Load the demo course (only if it is not there yet, so edits made in the admin survive) "
-        "and create a demo admin account, then print its credentials."
+        "Load the demo course (only if it is not there yet, so edits made in the admin survive), "
+        "a demo admin, and a facilitated cohort with participants at different stages; then "
+        "print the demo accounts. All demo accounts share one generated password."
     )
 
     def add_arguments(self, parser):
@@ -48,11 +51,19 @@ class Command(BaseCommand):
             credentials.write_text(f"{DEMO_ADMIN_EMAIL}\n{password}\n", encoding="utf-8")
             credentials.chmod(0o600)
         email, password = credentials.read_text(encoding="utf-8").split()
+        course = Course.objects.filter(slug=DEMO_PACKAGE.name).first()
+        if course is not None and create_demo_cohort(
+            course, password=password, today=timezone.localdate()
+        ):
+            self.stdout.write(f"Created the demo cohort {DEMO_COHORT!r}.")
+        others = ", ".join(p[0] for p in PARTICIPANTS if p != PARTICIPANTS[2])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo admin: {email} / {password}\n"
-                f"  sign in at http://{site_domain}/accounts/login/ "
-                f"(admin site: http://{site_domain}/admin/)"
+                f"Demo accounts, all with the password {password}\n"
+                f"  admin:       {email}  (admin site: http://{site_domain}/admin/)\n"
+                f"  facilitator: {FACILITATOR[0]}\n"
+                f"  participant: {PARTICIPANTS[2][0]} (also {others})\n"
+                f"  sign in at http://{site_domain}/accounts/login/"
             )
         )
 

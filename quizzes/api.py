@@ -1,0 +1,281 @@
+"""The quiz API: a quiz's settings and the participant's record, attempts, answers, submission.
+
+Views hold no rules: they call quizzes.services (changes) and quizzes.selectors (reads).
+Attempts are always the participant's own; anyone else's is a 404. Formats: docs/quizzes.md.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from . import selectors, services
+from .exceptions import InvalidAnswers
+from .models import Attempt, Quiz, ReviewPolicy
+
+
+class QuizSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="quiz.id")
+    course = serializers.IntegerField(source="quiz.course_id")
+    module = serializers.IntegerField(source="quiz.module_id")
+    title = serializers.CharField(source="quiz.title")
+    description_html = serializers.CharField(source="quiz.description_html")
+    pass_mark = serializers.IntegerField(source="quiz.pass_mark", help_text="Percent.")
+    max_attempts = serializers.IntegerField(
+        source="quiz.max_attempts", allow_null=True, help_text="Null: unlimited."
+    )
+    time_limit_minutes = serializers.IntegerField(source="quiz.time_limit_minutes", allow_null=True)
+    review_policy = serializers.ChoiceField(
+        source="quiz.review_policy", choices=ReviewPolicy.choices
+    )
+    questions_per_attempt = serializers.IntegerField()
+    attempts_used = serializers.IntegerField()
+    attempts_remaining = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+    best_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    passed = serializers.BooleanField(help_text="Whether any attempt passed.")
+    in_progress_attempt = serializers.IntegerField(
+        allow_null=True, help_text="The id of the attempt in progress, if any."
+    )
+    enrolled = serializers.BooleanField()
+    can_start = serializers.BooleanField(
+        help_text="Whether POST .../attempts/ would give an attempt (new or resumed)."
+    )
+
+
+class AttemptListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "quiz",
+            "number",
+            "status",
+            "started_at",
+            "deadline",
+            "submitted_at",
+            "score",
+            "passed",
+        ]
+        read_only_fields = fields
+
+
+class ChoiceViewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class OptionViewSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Opaque; says nothing about the prompt it fits.")
+    text = serializers.CharField()
+
+
+class QuestionViewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    prompt_html = serializers.CharField()
+    points = serializers.IntegerField()
+    choices = ChoiceViewSerializer(many=True, help_text="Choice questions, in the shown order.")
+    prompts = ChoiceViewSerializer(many=True, help_text="Matching: the prompts (pair ids).")
+    options = OptionViewSerializer(many=True, help_text="Matching: the answers to choose from.")
+
+
+class ChoiceReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    correct = serializers.BooleanField()
+    selected = serializers.BooleanField()
+    feedback = serializers.CharField()
+
+
+class PromptReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    chosen_option = serializers.CharField(allow_null=True)
+    chosen_text = serializers.CharField(allow_null=True)
+    correct_answer = serializers.CharField()
+    correct = serializers.BooleanField()
+
+
+class QuestionReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    prompt_html = serializers.CharField()
+    points = serializers.IntegerField()
+    points_awarded = serializers.DecimalField(max_digits=8, decimal_places=2)
+    correct = serializers.BooleanField()
+    outcome = serializers.ChoiceField(choices=["correct", "partial", "incorrect", "unanswered"])
+    feedback_html = serializers.CharField()
+    answer = serializers.JSONField(allow_null=True, help_text="What the participant gave.")
+    choices = ChoiceReviewSerializer(many=True)
+    prompts = PromptReviewSerializer(many=True)
+    options = OptionViewSerializer(many=True)
+    accepted_answers = serializers.ListField(child=serializers.CharField())
+    numeric_answer = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True)
+    tolerance = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True)
+
+
+class AttemptSerializer(serializers.Serializer):
+    """An attempt: in progress, its questions and saved answers; submitted, its grade and
+    (as the quiz's review policy allows, else null) its review."""
+
+    id = serializers.IntegerField(source="attempt.id")
+    quiz = serializers.IntegerField(source="attempt.quiz_id")
+    number = serializers.IntegerField(source="attempt.number")
+    status = serializers.CharField(source="attempt.status")
+    started_at = serializers.DateTimeField(source="attempt.started_at")
+    deadline = serializers.DateTimeField(source="attempt.deadline", allow_null=True)
+    seconds_remaining = serializers.IntegerField(allow_null=True)
+    answers_saved_at = serializers.DateTimeField(source="attempt.answers_saved_at", allow_null=True)
+    questions = QuestionViewSerializer(many=True, allow_null=True)
+    answers = serializers.DictField(child=serializers.JSONField(), allow_null=True)
+    submitted_at = serializers.DateTimeField(source="attempt.submitted_at", allow_null=True)
+    points = serializers.DecimalField(
+        source="attempt.points", max_digits=8, decimal_places=2, allow_null=True
+    )
+    max_points = serializers.IntegerField(source="attempt.max_points", allow_null=True)
+    score = serializers.DecimalField(
+        source="attempt.score", max_digits=5, decimal_places=2, allow_null=True
+    )
+    passed = serializers.BooleanField(source="attempt.passed", allow_null=True)
+    review = QuestionReviewSerializer(many=True, allow_null=True)
+
+
+class AnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text="By question id. A choice id; a list of choice ids; text; a number or text; "
+        "or {pair id: option id} for matching. Null clears an answer.",
+    )
+
+
+class SubmitSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text="Optional last answers, saved before grading (ignored after the deadline).",
+    )
+
+
+class SavedAnswersSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    answers = serializers.DictField(child=serializers.JSONField())
+    answers_saved_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+
+
+def _invalid(error: InvalidAnswers) -> ValidationError:
+    return ValidationError({"answers": error.errors or [str(error.message)]})
+
+
+def _id_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=f"The {what}'s id.")
+
+
+@extend_schema(parameters=[_id_parameter("quiz")])
+class QuizViewSet(viewsets.GenericViewSet):
+    """A quiz's settings and the signed-in user's own record at it (no questions).
+
+    Enrolled participants, facilitators and admins may read it; anyone else gets not_enrolled.
+    """
+
+    queryset = Quiz.objects.none()
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = QuizSummarySerializer
+    pagination_class = None
+    lookup_value_regex = r"\d+"
+
+    def retrieve(self, request, pk=None):
+        quiz = selectors.get_quiz_for(request.user, int(pk))
+        enrolment = selectors.check_quiz_access(request.user, quiz)
+        services.close_expired_attempt(request.user, quiz)
+        summary = selectors.get_quiz_summary(request.user, quiz, enrolled=enrolment is not None)
+        return Response(QuizSummarySerializer(summary).data)
+
+
+class QuizAttemptsView(mixins.ListModelMixin, GenericAPIView):
+    """The signed-in participant's attempts at a quiz (GET), or start one (POST)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = AttemptListSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Attempt.objects.none()
+        return selectors.list_attempts(self.request.user, self.quiz)
+
+    def get(self, request, quiz_id):
+        """The signed-in participant's own attempts at the quiz, latest first."""
+        self.quiz = selectors.get_quiz_for(request.user, quiz_id)
+        services.close_expired_attempt(request.user, self.quiz)
+        return self.list(request)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(AttemptSerializer, description="The attempt in progress."),
+            201: OpenApiResponse(AttemptSerializer, description="A new attempt."),
+        },
+    )
+    def post(self, request, quiz_id):
+        """Start an attempt, or resume the one in progress (200)."""
+        quiz = selectors.get_quiz_for(request.user, quiz_id)
+        attempt, created = services.start_attempt(request.user, quiz)
+        return Response(
+            AttemptSerializer(selectors.get_attempt_detail(attempt)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(parameters=[_id_parameter("attempt")])
+class AttemptViewSet(viewsets.GenericViewSet):
+    """The signed-in participant's own attempt: read it, save answers, submit it."""
+
+    queryset = Attempt.objects.none()
+    parser_classes = [JSONParser]
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = AttemptSerializer
+    pagination_class = None
+    lookup_value_regex = r"\d+"
+
+    def retrieve(self, request, pk=None):
+        attempt = selectors.get_attempt_for(request.user, int(pk))
+        attempt = services.close_attempt_if_expired(attempt)
+        return Response(AttemptSerializer(selectors.get_attempt_detail(attempt)).data)
+
+    @extend_schema(request=AnswersSerializer, responses=SavedAnswersSerializer)
+    def partial_update(self, request, pk=None):
+        """Save answers (merged by question id); refused after the deadline (time_up)."""
+        attempt = selectors.get_attempt_for(request.user, int(pk))
+        body = AnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            attempt = services.save_answers(attempt, answers=body.validated_data["answers"])
+        except InvalidAnswers as error:
+            raise _invalid(error) from None
+        return Response(
+            SavedAnswersSerializer(
+                {
+                    "id": attempt.pk,
+                    "answers": attempt.answers,
+                    "answers_saved_at": attempt.answers_saved_at,
+                    "deadline": attempt.deadline,
+                }
+            ).data
+        )
+
+    @extend_schema(request=SubmitSerializer, responses=AttemptSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit the attempt for grading, once (already_submitted after that)."""
+        attempt = selectors.get_attempt_for(request.user, int(pk))
+        body = SubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            attempt = services.submit_attempt(attempt, answers=body.validated_data.get("answers"))
+        except InvalidAnswers as error:
+            raise _invalid(error) from None
+        return Response(AttemptSerializer(selectors.get_attempt_detail(attempt)).data)

@@ -1,0 +1,342 @@
+"""Reads for the quiz API and pages, each with a fixed number of queries.
+
+What a participant sees of a question before submitting (QuestionView) is built here from an
+explicit list of fields: prompt, type, points, choice texts, matching prompts and option texts.
+Correct answers and feedback only appear in a review (QuestionReview), and a review only exists
+for a submitted attempt whose quiz's review policy allows it (review_allowed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from courses.markdown import render_markdown
+from courses.models import Course, Enrolment
+from courses.services.enrolment import get_current_enrolment
+
+from .exceptions import NotEnrolled
+from .grading import LayoutItem, QuestionData, matching_marks, picked_choices
+from .models import Attempt, AttemptStatus, Question, QuestionType, Quiz, ReviewPolicy
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PromptView:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as shown during an attempt: nothing that tells the answer."""
+
+    id: int
+    type: str
+    prompt_html: str
+    points: int
+    choices: list[ChoiceView] = field(default_factory=list)
+    prompts: list[PromptView] = field(default_factory=list)
+    options: list[OptionView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChoiceReview:
+    id: int
+    text: str
+    correct: bool
+    selected: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class PromptReview:
+    id: int
+    text: str
+    chosen_option: str | None
+    chosen_text: str | None
+    correct_answer: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    """A graded question with the correct answers and all feedback."""
+
+    id: int
+    type: str
+    prompt_html: str
+    points: int
+    points_awarded: Decimal
+    correct: bool
+    outcome: str
+    feedback_html: str
+    answer: Any
+    choices: list[ChoiceReview] = field(default_factory=list)
+    prompts: list[PromptReview] = field(default_factory=list)
+    options: list[OptionView] = field(default_factory=list)
+    accepted_answers: list[str] = field(default_factory=list)
+    numeric_answer: Decimal | None = None
+    tolerance: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class QuizSummary:
+    quiz: Quiz
+    questions_per_attempt: int
+    attempts_used: int
+    attempts_remaining: int | None
+    best_score: Decimal | None
+    passed: bool
+    in_progress_attempt: int | None
+    enrolled: bool
+
+    @property
+    def can_start(self) -> bool:
+        """Whether starting would give an attempt (a new one, or the one in progress)."""
+        if not self.enrolled or not self.questions_per_attempt:
+            return False
+        return self.in_progress_attempt is not None or self.attempts_remaining != 0
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    """An attempt for its participant. In progress: its questions and saved answers.
+    Submitted: its grade, and its review if the quiz's policy allows it (else None)."""
+
+    attempt: Attempt
+    questions: list[QuestionView] | None = None
+    answers: dict[str, Any] | None = None
+    seconds_remaining: int | None = None
+    review: list[QuestionReview] | None = None
+
+
+def get_quiz_for(user: User, quiz_id: int) -> Quiz:
+    """The quiz with its course and pool size (`pool_size`); Http404 if it does not exist or
+    its course is not visible to the user (unpublished, for anyone but admins)."""
+    quiz = (
+        Quiz.objects.select_related("course")
+        .annotate(pool_size=Count("questions"))
+        .filter(pk=quiz_id, course__in=Course.objects.visible_to(user))
+        .first()
+    )
+    if quiz is None:
+        raise Http404("No such quiz.")
+    return quiz
+
+
+def check_quiz_access(user: User, quiz: Quiz) -> Enrolment | None:
+    """The user's current enrolment in the quiz's course. Facilitators and admins may read a
+    quiz without one (None); anyone else raises NotEnrolled."""
+    enrolment = get_current_enrolment(user, quiz.course)
+    if enrolment is None and not (user.is_staff or user.is_facilitator):
+        raise NotEnrolled()
+    return enrolment
+
+
+def get_quiz_summary(user: User, quiz: Quiz, *, enrolled: bool) -> QuizSummary:
+    """The quiz's settings and the user's own record at it, in one query (plus the pool size
+    if `quiz` was not read with get_quiz_for)."""
+    stats = Attempt.objects.filter(user=user, quiz=quiz).aggregate(
+        used=Count("pk"),
+        best=Max("score"),
+        passes=Count("pk", filter=Q(passed=True)),
+        in_progress=Max("pk", filter=Q(status=AttemptStatus.IN_PROGRESS)),
+    )
+    pool = getattr(quiz, "pool_size", None)
+    if pool is None:
+        pool = quiz.questions.count()
+    return QuizSummary(
+        quiz=quiz,
+        questions_per_attempt=min(quiz.draw_count, pool) if quiz.draw_count else pool,
+        attempts_used=stats["used"],
+        attempts_remaining=(
+            max(quiz.max_attempts - stats["used"], 0) if quiz.max_attempts is not None else None
+        ),
+        best_score=stats["best"],
+        passed=stats["passes"] > 0,
+        in_progress_attempt=stats["in_progress"],
+        enrolled=enrolled,
+    )
+
+
+def get_attempt_for(user: User, attempt_id: int) -> Attempt:
+    """The user's own attempt, with its quiz and course; Http404 for anyone else's, so that
+    whether an attempt exists is not revealed."""
+    attempt = (
+        Attempt.objects.select_related("quiz__course")
+        .filter(pk=attempt_id, user_id=user.pk)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def list_attempts(user: User, quiz: Quiz) -> QuerySet[Attempt]:
+    """The user's own attempts at the quiz, latest first."""
+    return Attempt.objects.filter(user=user, quiz=quiz).order_by("-number")
+
+
+def review_allowed(attempt: Attempt) -> bool:
+    """Whether the participant may see the attempt's correct answers and feedback.
+
+    after_each_attempt: once it is submitted. after_passing: once they have passed the quiz (in
+    this attempt or any other; earlier attempts become reviewable too). never: never.
+    """
+    if not attempt.is_submitted:
+        return False
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.AFTER_EACH_ATTEMPT:
+        return True
+    if policy == ReviewPolicy.AFTER_PASSING:
+        return bool(attempt.passed) or (
+            Attempt.objects.filter(
+                user_id=attempt.user_id, quiz_id=attempt.quiz_id, passed=True
+            ).exists()
+        )
+    return False
+
+
+def get_attempt_detail(attempt: Attempt, *, now: datetime | None = None) -> AttemptDetail:
+    """What the participant sees of their attempt (see AttemptDetail); at most four queries."""
+    if not attempt.is_submitted:
+        now = now or timezone.now()
+        remaining = None
+        if attempt.deadline is not None:
+            remaining = max(0, int((attempt.deadline - now).total_seconds()))
+        return AttemptDetail(
+            attempt=attempt,
+            questions=get_attempt_questions(attempt),
+            answers=dict(attempt.answers),
+            seconds_remaining=remaining,
+        )
+    return AttemptDetail(
+        attempt=attempt, review=get_attempt_review(attempt) if review_allowed(attempt) else None
+    )
+
+
+def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
+    """The attempt's questions as shown, in its layout's order, without answers or feedback.
+
+    Three queries, whatever the number of questions. Questions, choices or pairs deleted since
+    the attempt started are left out.
+    """
+    views = []
+    for item, question in _layout_questions(attempt):
+        choices = {c.pk: c for c in question.choices.all()}
+        pairs = {p.pk: p for p in question.pairs.all()}
+        views.append(
+            QuestionView(
+                id=question.pk,
+                type=question.type,
+                prompt_html=question.prompt_html,
+                points=question.points,
+                choices=[ChoiceView(c, choices[c].text) for c in item.choices if c in choices],
+                prompts=[PromptView(p, pairs[p].prompt) for p in item.prompts if p in pairs],
+                options=[
+                    OptionView(token, pairs[pair].answer)
+                    for token, pair in item.options
+                    if pair in pairs
+                ],
+            )
+        )
+    return views
+
+
+def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
+    """The submitted attempt question by question: what was given, what was right, the points
+    awarded (as graded at submission) and all feedback. Callers check review_allowed first."""
+    reviews = []
+    for item, question in _layout_questions(attempt):
+        result = attempt.results.get(str(question.pk))
+        if result is None:  # not graded (defensive: results cover every question found)
+            continue
+        data = QuestionData.from_model(question)
+        answer = attempt.answers.get(str(question.pk))
+        picked = set(picked_choices(data, answer))
+        choices = {c.id: c for c in data.choices}
+        pairs = {p.id: p for p in data.pairs}
+        option_pairs = dict(item.options)
+        marks = matching_marks(data, item, answer if isinstance(answer, dict) else None)
+        prompts = []
+        for pair_id in item.prompts:
+            if pair_id not in pairs:
+                continue
+            chosen = answer.get(str(pair_id)) if isinstance(answer, dict) else None
+            chosen_pair = pairs.get(option_pairs.get(chosen))
+            prompts.append(
+                PromptReview(
+                    id=pair_id,
+                    text=pairs[pair_id].prompt,
+                    chosen_option=chosen,
+                    chosen_text=chosen_pair.answer if chosen_pair else None,
+                    correct_answer=pairs[pair_id].answer,
+                    correct=marks.get(pair_id, False),
+                )
+            )
+        correct = bool(result["correct"])
+        numeric = question.type == QuestionType.NUMERIC
+        reviews.append(
+            QuestionReview(
+                id=question.pk,
+                type=question.type,
+                prompt_html=question.prompt_html,
+                points=question.points,
+                points_awarded=Decimal(result["points"]),
+                correct=correct,
+                outcome=result["outcome"],
+                feedback_html=render_markdown(
+                    question.feedback_correct if correct else question.feedback_incorrect
+                ),
+                answer=answer,
+                choices=[
+                    ChoiceReview(
+                        id=c,
+                        text=choices[c].text,
+                        correct=choices[c].is_correct,
+                        selected=c in picked,
+                        feedback=choices[c].feedback,
+                    )
+                    for c in item.choices
+                    if c in choices
+                ],
+                prompts=prompts,
+                options=[
+                    OptionView(token, pairs[pair].answer)
+                    for token, pair in item.options
+                    if pair in pairs
+                ],
+                accepted_answers=list(data.accepted_answers)
+                if question.type == QuestionType.SHORT_ANSWER
+                else [],
+                numeric_answer=question.numeric_answer if numeric else None,
+                tolerance=question.tolerance if numeric else None,
+            )
+        )
+    return reviews
+
+
+def _layout_questions(attempt: Attempt) -> list[tuple[LayoutItem, Question]]:
+    layout = [LayoutItem.from_json(item) for item in attempt.layout]
+    questions = Question.objects.filter(pk__in=[item.question for item in layout])
+    found = {q.pk: q for q in questions.prefetch_related("choices", "pairs")}
+    return [(item, found[item.question]) for item in layout if item.question in found]

@@ -1,0 +1,316 @@
+"""Everything that changes quiz attempts: start (or resume), save answers, submit, and close
+attempts whose time is up.
+
+The time limit, enforced here and nowhere else: a quiz with time_limit_minutes gives each
+attempt a deadline, fixed when it starts (started_at + the limit; changing the quiz later does
+not move it). Until the deadline, inclusive, answers can be saved. After it:
+
+- saving answers is refused with TimeUp (code "time_up") and changes nothing;
+- the participant can still submit: the attempt is graded on what was saved before the
+  deadline (answers sent with a late submission are ignored);
+- if they do not, the attempt is graded for them the next time they open the quiz, the attempt
+  or the list of their attempts, or start again (close_expired_attempt).
+
+Either way an attempt that ran out of time records the deadline as its submission time.
+Grading happens once, on the server, when the attempt is submitted; a passed attempt may
+complete the participant's enrolment (courses.services.progress.evaluate_completion), in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from courses.services.enrolment import get_current_enrolment
+from courses.services.progress import evaluate_completion
+
+from .exceptions import (
+    AlreadySubmitted,
+    AttemptLimitReached,
+    InvalidAnswers,
+    NotEnrolled,
+    QuizHasNoQuestions,
+    TimeUp,
+)
+from .grading import (
+    AnswerError,
+    LayoutItem,
+    QuestionData,
+    clean_answer,
+    grade_attempt,
+    option_texts,
+)
+from .models import Attempt, AttemptStatus, Question, QuestionType, Quiz
+
+# Draws and shuffles in production; tests pass their own seeded random.Random.
+_system_random = random.SystemRandom()
+
+
+def start_attempt(
+    user: User, quiz: Quiz, *, now: datetime | None = None, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
+    """Start an attempt, or resume the one in progress: returns (attempt, created).
+
+    Needs a current enrolment (active or completed) in the quiz's course (NotEnrolled), and an
+    attempt left under max_attempts (AttemptLimitReached). An in-progress attempt whose time is
+    up is graded first. The questions drawn and every order shown are fixed now, in `layout`.
+    """
+    now = now or timezone.now()
+    rng = rng or _system_random
+    if get_current_enrolment(user, quiz.course) is None:
+        raise NotEnrolled()
+    current = _in_progress(user, quiz)
+    if current is not None:
+        if not current.is_past_deadline(now):
+            return current, False
+        # Graded in its own transaction: it stands even if no new attempt can be started.
+        close_attempt_if_expired(current, now=now)
+    with transaction.atomic():
+        used = Attempt.objects.filter(user=user, quiz=quiz).aggregate(
+            count=Count("pk"), last=Max("number")
+        )
+        if quiz.max_attempts is not None and used["count"] >= quiz.max_attempts:
+            raise AttemptLimitReached()
+        pool = _load_questions(quiz_id=quiz.pk)
+        if not pool:
+            raise QuizHasNoQuestions()
+        layout = _build_layout(quiz, pool, rng)
+        try:
+            # The database is the last guard: one attempt in progress per participant and
+            # quiz, and attempt numbers unique, so two concurrent starts make one attempt.
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    user=user,
+                    quiz=quiz,
+                    number=(used["last"] or 0) + 1,
+                    started_at=now,
+                    deadline=(
+                        now + timedelta(minutes=quiz.time_limit_minutes)
+                        if quiz.time_limit_minutes
+                        else None
+                    ),
+                    layout=[item.to_json() for item in layout],
+                )
+        except IntegrityError:
+            current = _in_progress(user, quiz)
+            if current is None:
+                raise
+            return current, False
+        return attempt, True
+
+
+def save_answers(
+    attempt: Attempt, *, answers: Mapping[Any, Any], now: datetime | None = None
+) -> Attempt:
+    """Merge answers into an in-progress attempt, by question id; a None value clears one.
+
+    All or nothing: if any answer does not fit its question (InvalidAnswers, with messages by
+    question id) nothing is saved. Refused once submitted (AlreadySubmitted) or after the
+    deadline (TimeUp).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(attempt.pk)
+        if locked.is_submitted:
+            raise AlreadySubmitted()
+        if locked.is_past_deadline(now):
+            raise TimeUp()
+        _merge_answers(locked, answers, now=now)
+        locked.save(update_fields=["answers", "answers_saved_at"])
+        return locked
+
+
+def submit_attempt(
+    attempt: Attempt, *, answers: Mapping[Any, Any] | None = None, now: datetime | None = None
+) -> Attempt:
+    """Grade the attempt, once: a second submission raises AlreadySubmitted.
+
+    `answers`, if given, are saved first as by save_answers (all or nothing), unless the
+    deadline has passed: then only what was saved before it is graded. A pass may complete the
+    participant's enrolment (evaluate_completion, in this transaction).
+    """
+    return _submit(attempt.pk, answers=answers, now=now or timezone.now())
+
+
+def close_expired_attempt(user: User, quiz: Quiz, *, now: datetime | None = None) -> Attempt | None:
+    """Grade the participant's in-progress attempt at the quiz if its deadline has passed.
+
+    Returns the attempt graded now, or None. Called whenever the participant opens the quiz or
+    their attempts, so that running out of time never leaves an attempt hanging.
+    """
+    now = now or timezone.now()
+    expired = (
+        Attempt.objects.filter(
+            user=user, quiz=quiz, status=AttemptStatus.IN_PROGRESS, deadline__lt=now
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if expired is None:
+        return None
+    try:
+        return _submit(expired, now=now)
+    except AlreadySubmitted:  # the participant submitted it at the same moment
+        return None
+
+
+def close_attempt_if_expired(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    """The attempt, graded first if it is in progress and its deadline has passed."""
+    now = now or timezone.now()
+    if attempt.is_submitted or not attempt.is_past_deadline(now):
+        return attempt
+    try:
+        return _submit(attempt.pk, now=now)
+    except AlreadySubmitted:
+        return Attempt.objects.select_related("quiz__course").get(pk=attempt.pk)
+
+
+def _submit(attempt_id: int, *, now: datetime, answers: Mapping[Any, Any] | None = None) -> Attempt:
+    with transaction.atomic():
+        attempt = _lock(attempt_id)
+        if attempt.is_submitted:
+            raise AlreadySubmitted()
+        if answers and not attempt.is_past_deadline(now):
+            _merge_answers(attempt, answers, now=now)
+        layout = [LayoutItem.from_json(item) for item in attempt.layout]
+        questions = {q.id: q for q in _load_questions(pk__in=[item.question for item in layout])}
+        grade = grade_attempt(questions, layout, attempt.answers, pass_mark=attempt.quiz.pass_mark)
+        attempt.mark_submitted(
+            at=min(now, attempt.deadline) if attempt.deadline else now,
+            points=grade.points,
+            max_points=grade.max_points,
+            score=grade.score,
+            passed=grade.passed,
+            results={key: result.to_json() for key, result in grade.results.items()},
+        )
+        attempt.save(
+            update_fields=[
+                "answers",
+                "answers_saved_at",
+                "status",
+                "submitted_at",
+                "points",
+                "max_points",
+                "score",
+                "passed",
+                "results",
+            ]
+        )
+        if grade.passed:
+            enrolment = get_current_enrolment(attempt.user, attempt.quiz.course)
+            if enrolment is not None:
+                evaluate_completion(enrolment)
+        return attempt
+
+
+def _lock(attempt_id: int) -> Attempt:
+    # Only the attempt row is locked (of=self), not the quiz and course joined to it.
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("quiz__course", "user")
+        .get(pk=attempt_id)
+    )
+
+
+def _in_progress(user: User, quiz: Quiz) -> Attempt | None:
+    return (
+        Attempt.objects.select_related("quiz__course")
+        .filter(user=user, quiz=quiz, status=AttemptStatus.IN_PROGRESS)
+        .first()
+    )
+
+
+def _merge_answers(attempt: Attempt, answers: Mapping[Any, Any], *, now: datetime) -> None:
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswers({}, _("Give the answers as an object keyed by question id."))
+    items = {str(item["question"]): LayoutItem.from_json(item) for item in attempt.layout}
+    answers = {str(key): value for key, value in answers.items()}
+    errors: dict[str, list[str]] = {
+        key: [_("This question is not part of this attempt.")]
+        for key in answers
+        if key not in items
+    }
+    wanted = [items[key].question for key in answers if key in items]
+    questions = {q.id: q for q in _load_questions(pk__in=wanted)} if wanted else {}
+    merged = dict(attempt.answers)
+    for key, value in answers.items():
+        if key not in items:
+            continue
+        question = questions.get(items[key].question)
+        if question is None:
+            errors[key] = [_("This question is no longer part of the quiz.")]
+            continue
+        try:
+            cleaned = clean_answer(question, items[key], value)
+        except AnswerError as error:
+            errors[key] = [str(error)]
+            continue
+        if cleaned is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = cleaned
+    if errors:
+        raise InvalidAnswers(errors)
+    attempt.answers = merged
+    attempt.answers_saved_at = now
+
+
+def _load_questions(**filters) -> list[QuestionData]:
+    """Questions as grading snapshots, in the quiz's order: three queries, whatever the count."""
+    questions = Question.objects.filter(**filters).prefetch_related("choices", "pairs")
+    return [QuestionData.from_model(q) for q in questions.order_by("order", "id")]
+
+
+def _build_layout(quiz: Quiz, pool: list[QuestionData], rng: random.Random) -> list[LayoutItem]:
+    """Draw and order the questions, choices and matching prompts and options of one attempt.
+
+    Questions keep the quiz's order unless shuffle_questions; a draw picks draw_count of them
+    at random. shuffle_choices shuffles choices (not True/False, which stay in that order) and
+    matching prompts. Matching options are always shuffled and get opaque ids, so neither their
+    order nor their ids say which prompt they fit.
+    """
+    drawn = list(pool)
+    if quiz.draw_count and quiz.draw_count < len(pool):
+        drawn = rng.sample(pool, quiz.draw_count)
+        if not quiz.shuffle_questions:
+            position = {q.id: i for i, q in enumerate(pool)}
+            drawn.sort(key=lambda q: position[q.id])
+    elif quiz.shuffle_questions:
+        rng.shuffle(drawn)
+    layout = []
+    for question in drawn:
+        choices = [c.id for c in question.choices]
+        prompts = [p.id for p in question.pairs]
+        options: list[tuple[str, int]] = []
+        if quiz.shuffle_choices:
+            if question.type != QuestionType.TRUE_FALSE:
+                rng.shuffle(choices)
+            rng.shuffle(prompts)
+        if question.type == QuestionType.MATCHING:
+            shown = option_texts(question)
+            rng.shuffle(shown)
+            used: set[str] = set()
+            for pair_id, _text in shown:
+                token = f"{rng.getrandbits(48):012x}"
+                while token in used:
+                    token = f"{rng.getrandbits(48):012x}"
+                used.add(token)
+                options.append((token, pair_id))
+        layout.append(
+            LayoutItem(
+                question=question.id,
+                choices=tuple(choices),
+                prompts=tuple(prompts),
+                options=tuple(options),
+            )
+        )
+    return layout

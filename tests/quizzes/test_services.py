@@ -1,0 +1,552 @@
+"""The quiz engine's services: starting, resuming, saving, submitting, time limits, limits."""
+
+import random
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from courses.models import EnrolmentStatus
+from quizzes import services
+from quizzes.exceptions import (
+    AlreadySubmitted,
+    AttemptLimitReached,
+    InvalidAnswers,
+    NotEnrolled,
+    QuizHasNoQuestions,
+    TimeUp,
+)
+from quizzes.models import Attempt, AttemptStatus, QuestionType
+from tests.factories import make_user
+
+from .factories import (
+    add_every_type,
+    add_matching,
+    add_multiple_response,
+    add_single_choice,
+    add_true_false,
+    enrol_in,
+    make_empty_quiz,
+    make_module,
+    matching_answer,
+    right_answer,
+    wrong_answer,
+)
+
+
+@pytest.fixture
+def quiz(db):
+    return make_empty_quiz(pass_mark=50)
+
+
+@pytest.fixture
+def enrolled(participant, quiz):
+    enrol_in(participant, quiz.course)
+    return participant
+
+
+def question_order(attempt):
+    return [item["question"] for item in attempt.layout]
+
+
+def test_starting_needs_a_current_enrolment(participant, quiz):
+    add_single_choice(quiz)
+    with pytest.raises(NotEnrolled):
+        services.start_attempt(participant, quiz)
+    assert not Attempt.objects.exists()
+
+
+def test_a_withdrawn_participant_cannot_start(participant, quiz):
+    add_single_choice(quiz)
+    enrol_in(participant, quiz.course, status=EnrolmentStatus.WITHDRAWN)
+    with pytest.raises(NotEnrolled):
+        services.start_attempt(participant, quiz)
+
+
+def test_a_participant_who_completed_the_course_may_still_start(participant, quiz):
+    add_single_choice(quiz)
+    enrol_in(participant, quiz.course, status=EnrolmentStatus.COMPLETED)
+    attempt, created = services.start_attempt(participant, quiz)
+    assert created and attempt.number == 1
+
+
+def test_enrolment_in_another_course_does_not_count(participant, quiz):
+    add_single_choice(quiz)
+    enrol_in(participant, make_module().course)
+    with pytest.raises(NotEnrolled):
+        services.start_attempt(participant, quiz)
+
+
+def test_starting_again_resumes_the_attempt_in_progress(enrolled, quiz):
+    add_single_choice(quiz)
+    first, created = services.start_attempt(enrolled, quiz)
+    again, created_again = services.start_attempt(enrolled, quiz)
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Attempt.objects.count() == 1
+
+
+def test_a_quiz_without_questions_cannot_be_started(enrolled, quiz):
+    with pytest.raises(QuizHasNoQuestions):
+        services.start_attempt(enrolled, quiz)
+
+
+def test_attempt_limit_counts_every_attempt(enrolled, quiz):
+    question = add_single_choice(quiz)
+    quiz.max_attempts = 2
+    quiz.save()
+    for number in (1, 2):
+        attempt, _created = services.start_attempt(enrolled, quiz)
+        assert attempt.number == number
+        services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
+    with pytest.raises(AttemptLimitReached):
+        services.start_attempt(enrolled, quiz)
+    assert Attempt.objects.count() == 2
+
+
+def test_attempt_limit_applies_after_passing_too(enrolled, quiz):
+    question = add_single_choice(quiz)
+    quiz.max_attempts = 1
+    quiz.save()
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    with pytest.raises(AttemptLimitReached):
+        services.start_attempt(enrolled, quiz)
+
+
+def test_without_shuffling_questions_and_choices_keep_the_quiz_order(enrolled, quiz):
+    questions = [add_single_choice(quiz) for _ in range(5)]
+    attempt, _ = services.start_attempt(enrolled, quiz, rng=random.Random(3))
+    assert question_order(attempt) == [q.pk for q in questions]
+    for item, question in zip(attempt.layout, questions, strict=True):
+        assert item["choices"] == list(question.choices.values_list("pk", flat=True))
+
+
+def test_shuffled_order_is_fixed_for_the_attempt_and_differs_between_attempts(enrolled, quiz):
+    quiz.shuffle_questions = quiz.shuffle_choices = True
+    quiz.save()
+    questions = [add_multiple_response(quiz, right=3, wrong=3) for _ in range(8)]
+    rng = random.Random(7)
+    first, _ = services.start_attempt(enrolled, quiz, rng=rng)
+    resumed, _ = services.start_attempt(enrolled, quiz, rng=rng)
+    assert resumed.layout == first.layout  # a reload shows the same order
+    services.submit_attempt(first)
+    second, _ = services.start_attempt(enrolled, quiz, rng=rng)
+    assert sorted(question_order(first)) == sorted(q.pk for q in questions)
+    assert question_order(first) != [q.pk for q in questions]
+    assert question_order(second) != question_order(first)
+    assert [i["choices"] for i in second.layout] != [i["choices"] for i in first.layout]
+    assert Attempt.objects.get(pk=first.pk).layout == first.layout  # stored, not recomputed
+
+
+def test_true_false_choices_are_never_shuffled(enrolled, quiz):
+    quiz.shuffle_choices = True
+    quiz.save()
+    question = add_true_false(quiz)
+    true, false = question.choices.order_by("order").values_list("pk", flat=True)
+    for seed in range(5):
+        attempt, _ = services.start_attempt(enrolled, quiz, rng=random.Random(seed))
+        assert attempt.layout[0]["choices"] == [true, false]
+        services.submit_attempt(attempt)
+
+
+def test_draw_picks_the_number_of_questions_asked_and_varies_between_attempts(enrolled, quiz):
+    quiz.draw_count = 3
+    quiz.save()
+    pool = [add_single_choice(quiz) for _ in range(10)]
+    pool_order = [q.pk for q in pool]
+    rng = random.Random(11)
+    drawn = []
+    for _ in range(3):
+        attempt, _ = services.start_attempt(enrolled, quiz, rng=rng)
+        order = question_order(attempt)
+        assert len(order) == 3 and set(order) <= set(pool_order)
+        # Without shuffle_questions the drawn questions keep the quiz's order.
+        assert order == sorted(order, key=pool_order.index)
+        drawn.append(order)
+        services.submit_attempt(attempt)
+        assert Attempt.objects.get(pk=attempt.pk).max_points == 3
+    assert len({tuple(d) for d in drawn}) > 1
+
+
+def test_a_draw_larger_than_the_pool_takes_every_question(enrolled, quiz):
+    quiz.draw_count = 5
+    quiz.save()
+    pool = [add_single_choice(quiz) for _ in range(2)]
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    assert question_order(attempt) == [q.pk for q in pool]
+
+
+def test_matching_options_are_shuffled_with_ids_that_are_not_pair_ids(enrolled, quiz):
+    question = add_matching(
+        quiz, pairs=[(f"Prompt {i}", f"Answer {i}") for i in range(6)]
+    )  # shuffle_choices is off: prompts keep their order, options never do
+    pair_ids = list(question.pairs.values_list("pk", flat=True))
+    orders = set()
+    for seed in range(4):
+        attempt, _ = services.start_attempt(enrolled, quiz, rng=random.Random(seed))
+        item = attempt.layout[0]
+        assert item["prompts"] == pair_ids
+        tokens = [token for token, _pair in item["options"]]
+        assert not {str(p) for p in pair_ids} & set(tokens)
+        orders.add(tuple(pair for _token, pair in item["options"]))
+        services.submit_attempt(attempt)
+    assert len(orders) > 1
+
+
+def test_answers_are_merged_as_they_are_saved(enrolled, quiz):
+    questions = add_every_type(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    single, numeric = questions["single_choice"], questions["numeric"]
+    services.save_answers(attempt, answers={str(single.pk): right_answer(single, attempt)})
+    services.save_answers(attempt, answers={numeric.pk: "3,5"})
+    attempt.refresh_from_db()
+    assert attempt.answers == {
+        str(single.pk): right_answer(single, attempt),
+        str(numeric.pk): "3,5",
+    }
+    assert attempt.answers_saved_at is not None
+    services.save_answers(attempt, answers={str(numeric.pk): None})  # null clears
+    attempt.refresh_from_db()
+    assert list(attempt.answers) == [str(single.pk)]
+
+
+def test_one_bad_answer_saves_nothing(enrolled, quiz):
+    questions = add_every_type(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    single, numeric = questions["single_choice"], questions["numeric"]
+    services.save_answers(attempt, answers={single.pk: right_answer(single, attempt)})
+    before = Attempt.objects.get(pk=attempt.pk)
+    with pytest.raises(InvalidAnswers) as error:
+        services.save_answers(
+            attempt,
+            answers={single.pk: wrong_answer(single, attempt), numeric.pk: "three and a half"},
+        )
+    assert list(error.value.errors) == [str(numeric.pk)]
+    after = Attempt.objects.get(pk=attempt.pk)
+    assert (after.answers, after.answers_saved_at) == (before.answers, before.answers_saved_at)
+
+
+def test_answers_to_questions_not_drawn_are_refused(enrolled, quiz):
+    quiz.draw_count = 1
+    quiz.save()
+    pool = [add_single_choice(quiz) for _ in range(3)]
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    not_drawn = next(q for q in pool if q.pk != attempt.layout[0]["question"])
+    with pytest.raises(InvalidAnswers) as error:
+        services.save_answers(attempt, answers={not_drawn.pk: right_answer(not_drawn, attempt)})
+    assert list(error.value.errors) == [str(not_drawn.pk)]
+
+
+def test_every_type_answered_right_scores_full_marks(enrolled, quiz):
+    questions = add_every_type(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    answers = {q.pk: right_answer(q, attempt) for q in questions.values()}
+    services.save_answers(attempt, answers=answers)
+    attempt = services.submit_attempt(attempt)
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert (attempt.points, attempt.max_points, attempt.score) == (6, 6, 100)
+    assert attempt.passed is True
+    assert all(r["outcome"] == "correct" for r in attempt.results.values())
+
+
+def test_every_type_answered_wrong_scores_nothing(enrolled, quiz):
+    questions = add_every_type(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    answers = {q.pk: wrong_answer(q, attempt) for q in questions.values()}
+    attempt = services.submit_attempt(attempt, answers=answers)
+    assert (attempt.points, attempt.score, attempt.passed) == (0, 0, False)
+    assert {r["outcome"] for r in attempt.results.values()} == {"incorrect"}
+
+
+def test_partial_credit_counts_in_the_score(enrolled, quiz):
+    multiple = add_multiple_response(quiz, right=2, wrong=2, partial_credit=True, points=2)
+    matching = add_matching(quiz, partial_credit=True, points=3)
+    add_single_choice(quiz)  # unanswered
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    right_choices = list(multiple.choices.filter(is_correct=True).values_list("pk", flat=True))
+    attempt = services.submit_attempt(
+        attempt,
+        answers={
+            multiple.pk: right_choices[:1],  # half the right choices: 1 of 2 points
+            matching.pk: matching_answer(matching, attempt, wrong=2),  # 1 of 3 prompts right
+        },
+    )
+    assert attempt.results[str(multiple.pk)]["points"] == "1.00"
+    assert attempt.results[str(matching.pk)]["points"] == "1.00"
+    assert attempt.results[str(matching.pk)]["outcome"] == "partial"
+    assert (attempt.points, attempt.max_points, attempt.score) == (2, 6, Decimal("33.33"))
+    assert attempt.passed is False
+
+
+def test_a_second_submission_is_refused_and_the_grade_kept(enrolled, quiz):
+    question = add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    with pytest.raises(AlreadySubmitted):
+        services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
+    with pytest.raises(AlreadySubmitted):
+        services.save_answers(attempt, answers={question.pk: wrong_answer(question, attempt)})
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.passed) == (100, True)
+    assert attempt.answers == {str(question.pk): right_answer(question, attempt)}
+
+
+def test_the_deadline_is_fixed_when_the_attempt_starts(enrolled, quiz):
+    add_single_choice(quiz)
+    quiz.time_limit_minutes = 20
+    quiz.save()
+    now = timezone.now()
+    attempt, _ = services.start_attempt(enrolled, quiz, now=now)
+    assert attempt.deadline == now + timedelta(minutes=20)
+    quiz.time_limit_minutes = 60
+    quiz.save()
+    resumed, _ = services.start_attempt(enrolled, quiz, now=now + timedelta(minutes=5))
+    assert resumed.deadline == now + timedelta(minutes=20)
+
+
+@pytest.fixture
+def timed_attempt(enrolled, quiz):
+    """An attempt at a 10-minute quiz with one of its two questions answered right."""
+    questions = [add_single_choice(quiz), add_single_choice(quiz)]
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    start = timezone.now()
+    attempt, _ = services.start_attempt(enrolled, quiz, now=start)
+    first = questions[0]
+    services.save_answers(
+        attempt, answers={first.pk: right_answer(first, attempt)}, now=start + timedelta(minutes=9)
+    )
+    return attempt, questions
+
+
+def test_saving_at_the_deadline_still_counts(timed_attempt):
+    attempt, questions = timed_attempt
+    second = questions[1]
+    answer = right_answer(second, attempt)
+    services.save_answers(attempt, answers={second.pk: answer}, now=attempt.deadline)
+    attempt.refresh_from_db()
+    assert attempt.answers[str(second.pk)] == answer
+
+
+def test_saving_after_the_deadline_is_refused_and_changes_nothing(timed_attempt):
+    attempt, questions = timed_attempt
+    before = Attempt.objects.get(pk=attempt.pk)
+    second = questions[1]
+    with pytest.raises(TimeUp):
+        services.save_answers(
+            attempt,
+            answers={second.pk: right_answer(second, attempt)},
+            now=attempt.deadline + timedelta(seconds=1),
+        )
+    after = Attempt.objects.get(pk=attempt.pk)
+    assert (after.answers, after.answers_saved_at, after.status) == (
+        before.answers,
+        before.answers_saved_at,
+        AttemptStatus.IN_PROGRESS,
+    )
+
+
+def test_a_late_submission_grades_only_what_was_saved_in_time(timed_attempt):
+    attempt, questions = timed_attempt
+    second = questions[1]
+    late = attempt.deadline + timedelta(minutes=30)
+    attempt = services.submit_attempt(
+        attempt, answers={second.pk: right_answer(second, attempt)}, now=late
+    )
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert (attempt.points, attempt.score) == (1, 50)
+    assert str(second.pk) not in attempt.answers
+    assert attempt.submitted_at == attempt.deadline
+
+
+def test_an_expired_attempt_is_graded_when_the_participant_starts_again(
+    timed_attempt, enrolled, quiz, monkeypatch
+):
+    attempt, _questions = timed_attempt
+    later = attempt.deadline + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    new, created = services.start_attempt(enrolled, quiz)
+    assert created and new.number == 2
+    old = Attempt.objects.get(pk=attempt.pk)
+    assert (old.status, old.score, old.submitted_at) == (
+        AttemptStatus.SUBMITTED,
+        50,
+        attempt.deadline,
+    )
+    assert new.deadline == later + timedelta(minutes=10)
+
+
+def test_an_expired_attempt_is_graded_when_the_quiz_is_opened(timed_attempt, enrolled, quiz):
+    attempt, _questions = timed_attempt
+    assert services.close_expired_attempt(enrolled, quiz, now=attempt.deadline) is None
+    closed = services.close_expired_attempt(
+        enrolled, quiz, now=attempt.deadline + timedelta(seconds=1)
+    )
+    assert closed.pk == attempt.pk and closed.status == AttemptStatus.SUBMITTED
+    assert services.close_expired_attempt(enrolled, quiz, now=timezone.now()) is None
+
+
+def test_the_attempt_limit_holds_when_an_expired_attempt_is_closed_by_starting(
+    timed_attempt, enrolled, quiz
+):
+    attempt, _questions = timed_attempt
+    quiz.max_attempts = 1
+    quiz.save()
+    with pytest.raises(AttemptLimitReached):
+        services.start_attempt(enrolled, quiz, now=attempt.deadline + timedelta(minutes=1))
+    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.SUBMITTED
+
+
+def test_passing_the_last_required_quiz_completes_the_enrolment(participant, quiz):
+    question = add_single_choice(quiz)
+    make_empty_quiz(module=quiz.module, optional=True)  # optional quizzes are not needed
+    enrolment = enrol_in(participant, quiz.course)
+    attempt, _ = services.start_attempt(participant, quiz)
+    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+
+
+def test_failing_does_not_evaluate_completion(enrolled, quiz, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services, "evaluate_completion", calls.append)
+    question = add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
+    assert calls == []
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    assert [e.user_id for e in calls] == [enrolled.pk]
+
+
+def test_completion_is_evaluated_in_the_submission_transaction(enrolled, quiz, monkeypatch):
+    def broken(enrolment):
+        raise RuntimeError("completion failed")
+
+    monkeypatch.setattr(services, "evaluate_completion", broken)
+    question = add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    with pytest.raises(RuntimeError):
+        services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS and attempt.answers == {}
+
+
+def test_a_question_deleted_during_the_attempt_is_not_counted(enrolled, quiz):
+    kept, deleted = add_single_choice(quiz), add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.save_answers(attempt, answers={kept.pk: right_answer(kept, attempt)})
+    deleted.delete()
+    attempt = services.submit_attempt(attempt)
+    assert (attempt.max_points, attempt.score, attempt.passed) == (1, 100, True)
+
+
+def test_question_types_cover_the_six_of_the_model():
+    assert {t.value for t in QuestionType} == {
+        "single_choice",
+        "multiple_response",
+        "true_false",
+        "short_answer",
+        "numeric",
+        "matching",
+    }
+
+
+# --- Concurrency: PostgreSQL only (SQLite ignores select_for_update) -------------------------
+
+
+def _run_together(*calls):
+    """Run the calls in threads released at the same moment; return results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # reported to the test
+            outcomes[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_submissions_grade_the_attempt_once(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite ignores select_for_update")
+    participant = make_user()
+    quiz = make_empty_quiz(pass_mark=50)
+    question = add_single_choice(quiz)
+    enrol_in(participant, quiz.course)
+    attempt, _ = services.start_attempt(participant, quiz)
+    services.save_answers(attempt, answers={question.pk: right_answer(question, attempt)})
+    completions = []
+    real = services.evaluate_completion
+
+    def counting(enrolment):
+        completions.append(enrolment.pk)
+        return real(enrolment)
+
+    monkeypatch.setattr(services, "evaluate_completion", counting)
+    outcomes = _run_together(
+        lambda: services.submit_attempt(attempt), lambda: services.submit_attempt(attempt)
+    )
+    graded = [o for o in outcomes if isinstance(o, Attempt)]
+    refused = [o for o in outcomes if isinstance(o, AlreadySubmitted)]
+    assert (len(graded), len(refused)) == (1, 1), outcomes
+    assert len(completions) == 1
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score) == (AttemptStatus.SUBMITTED, 100)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_starts_make_one_attempt():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent transactions")
+    participant = make_user()
+    quiz = make_empty_quiz()
+    add_single_choice(quiz)
+    enrol_in(participant, quiz.course)
+    outcomes = _run_together(
+        lambda: services.start_attempt(participant, quiz),
+        lambda: services.start_attempt(participant, quiz),
+    )
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert len({attempt.pk for attempt, _created in outcomes}) == 1
+    assert sorted(created for _attempt, created in outcomes) == [False, True]
+    assert Attempt.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_a_submission_never_changes_a_submitted_attempt():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite ignores select_for_update")
+    participant = make_user()
+    quiz = make_empty_quiz()
+    question = add_single_choice(quiz)
+    enrol_in(participant, quiz.course)
+    attempt, _ = services.start_attempt(participant, quiz)
+    right, wrong = right_answer(question, attempt), wrong_answer(question, attempt)
+    services.save_answers(attempt, answers={question.pk: right})
+    outcomes = _run_together(
+        lambda: services.submit_attempt(attempt),
+        lambda: services.save_answers(attempt, answers={question.pk: wrong}),
+    )
+    attempt.refresh_from_db()
+    if isinstance(outcomes[1], AlreadySubmitted):  # the submission went first
+        assert attempt.answers == {str(question.pk): right} and attempt.score == 100
+    else:  # the save went first and was graded
+        assert attempt.answers == {str(question.pk): wrong} and attempt.score == 0
+    assert attempt.status == AttemptStatus.SUBMITTED
