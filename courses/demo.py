@@ -106,8 +106,10 @@ def pass_quiz(user: User, quiz: Quiz) -> None:
         elif question.type == QuestionType.NUMERIC:
             answers[str(question.pk)] = str(question.numeric_answer)
         elif question.type == QuestionType.MATCHING:
-            token_for_pair = {pair: token for token, pair in item["options"]}
+            # Pairs with the same answer text share one option: match by the text.
+            text_of = {pair.pk: pair.answer for pair in question.pairs.all()}
+            token_for_text = {text_of[pair]: token for token, pair in item["options"]}
             answers[str(question.pk)] = {
-                str(pair): token_for_pair[pair] for pair in item["prompts"]
+                str(pair): token_for_text[text_of[pair]] for pair in item["prompts"]
             }
     submit_attempt(attempt, answers=answers)

@@ -13,7 +13,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.models import FACILITATORS_GROUP, User
 from elearn.errors import DomainError
 
-from ..exceptions import AlreadyEnrolled, InvalidUpload, NotAllowed, UploadAlreadyApplied
+from ..exceptions import InvalidUpload, NotAllowed, UploadAlreadyApplied
 from ..models import Cohort, Enrolment, EnrolmentStatus, EnrolmentUpload, Invitation
-from .enrolment import CURRENT, _move, can_manage_cohort, enrol
+from .enrolment import CURRENT, can_manage_cohort, enrol
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def apply_enrolment_upload(upload: EnrolmentUpload, *, by: User) -> UploadSummar
         if user == by:
             # A manager's own address: enrol() would treat it as self-enrolment (key, capacity,
             # open); someone who manages the cohort may enrol anyone, themselves included.
-            _enrol_as_system(user, cohort)
+            enrol(user, cohort, by_system=True)
         else:
             enrol(user, cohort, enrolled_by=by)
         if before is None:
@@ -317,46 +317,6 @@ def _current_enrolments(cohort: Cohort, users) -> dict[int, Enrolment]:
         course_id=cohort.course_id, user__in=[user.pk for user in users], status__in=CURRENT
     ).select_related("cohort")
     return {enrolment.user_id: enrolment for enrolment in enrolments}
-
-
-def _enrol_as_system(user: User, cohort: Cohort) -> Enrolment:
-    """enrol() without the self-enrolment checks and with no `enrolled_by`.
-
-    It mirrors enrol() (moves, reactivation, completion of someone coming back) until enrol()
-    takes a parameter for it: keep the two in step.
-    """
-    from .progress import evaluate_completion  # progress imports the enrolment module
-
-    with transaction.atomic():
-        cohort = (
-            Cohort.objects.select_for_update(of=("self",))
-            .select_related("course")
-            .get(pk=cohort.pk)
-        )
-        current = (
-            Enrolment.objects.select_for_update()
-            .filter(user=user, course=cohort.course, status__in=CURRENT)
-            .first()
-        )
-        if current is not None:
-            return current if current.cohort_id == cohort.pk else _move(current, cohort)
-        previous = Enrolment.objects.filter(user=user, cohort=cohort).first()  # withdrawn
-        try:
-            with transaction.atomic():
-                if previous is not None:
-                    previous.status = EnrolmentStatus.ACTIVE
-                    previous.withdrawn_at = None
-                    previous.save(update_fields=["status", "withdrawn_at"])
-                    enrolment = previous
-                else:
-                    enrolment = Enrolment.objects.create(
-                        user=user, cohort=cohort, course=cohort.course
-                    )
-        except IntegrityError:
-            raise AlreadyEnrolled() from None
-        evaluate_completion(enrolment)
-        enrolment.refresh_from_db(fields=["status", "completed_at"])
-        return enrolment
 
 
 # Invitations
@@ -425,10 +385,19 @@ def accept_invitations(user: User, email: str) -> list[Enrolment]:
         inviter = invitation.invited_by
         try:
             with transaction.atomic():
-                if inviter and inviter != user and can_manage_cohort(inviter, invitation.cohort):
-                    enrolment = enrol(user, invitation.cohort, enrolled_by=inviter)
-                else:
-                    enrolment = _enrol_as_system(user, invitation.cohort)
+                # The invitation itself is the permission, even if the inviter has since stopped
+                # managing the cohort; the inviter is recorded only while they still manage it.
+                still_manages = (
+                    inviter is not None
+                    and inviter != user
+                    and can_manage_cohort(inviter, invitation.cohort)
+                )
+                enrolment = enrol(
+                    user,
+                    invitation.cohort,
+                    enrolled_by=inviter if still_manages else None,
+                    by_system=True,
+                )
         except DomainError as exc:
             # Confirming an address must not fail because of an enrolment; the invitation stays
             # pending and is tried again on the next confirmation.

@@ -58,15 +58,22 @@ def can_manage_cohort(user: User, cohort: Cohort) -> bool:
 
 @transaction.atomic
 def enrol(
-    user: User, cohort: Cohort, *, key: str | None = None, enrolled_by: User | None = None
+    user: User,
+    cohort: Cohort,
+    *,
+    key: str | None = None,
+    enrolled_by: User | None = None,
+    by_system: bool = False,
 ) -> Enrolment:
     """Enrol a participant in a cohort, or move their current enrolment there.
 
     Self-enrolment (no `enrolled_by`, or oneself) needs the course published, the cohort open,
     the right key if it has one, and a free place (capacity counts active enrolments). Someone
-    who manages the cohort may enrol people whatever those checks say. Enrolling again in the
-    same cohort changes nothing; a current enrolment in another cohort of the course moves
-    there, keeping progress; a withdrawn enrolment in this cohort becomes active again.
+    who manages the cohort may enrol people whatever those checks say, and so may the platform
+    itself (`by_system`: an accepted invitation, a manager enrolling themself by upload).
+    Enrolling again in the same cohort changes nothing; a current enrolment in another cohort
+    of the course moves there, keeping progress; a withdrawn enrolment in this cohort becomes
+    active again.
     """
     # The cohort row lock (that row only, not the course's) queues concurrent enrolments in
     # one cohort, so capacity holds.
@@ -74,7 +81,7 @@ def enrol(
         Cohort.objects.select_for_update(of=("self",)).select_related("course").get(pk=cohort.pk)
     )
     by_manager = enrolled_by is not None and enrolled_by != user
-    if by_manager and not can_manage_cohort(enrolled_by, cohort):
+    if by_manager and not by_system and not can_manage_cohort(enrolled_by, cohort):
         raise NotAllowed()
     current = (
         Enrolment.objects.select_for_update()
@@ -83,7 +90,7 @@ def enrol(
     )
     if current is not None and current.cohort_id == cohort.pk:
         return current  # already there: nothing to check or change
-    if not by_manager:
+    if not by_manager and not by_system:
         _check_self_enrolment(user, cohort, key)
     if current is not None:
         return _move(current, cohort)

@@ -485,7 +485,7 @@ def test_an_invitation_without_an_inviter_still_reads_well(cohort, course, mailo
     send_invitation_task.delay(invite(cohort).pk)
 
     [message] = mailoutbox
-    assert "You have been enrolled in the course" in message.body
+    assert "You are invited to join the course" in message.body
     assert course.title in message.body
 
 
