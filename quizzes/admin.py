@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Choice, MatchPair, Question, Quiz
+from .models import Attempt, Choice, MatchPair, Question, Quiz
 
 
 class QuestionInline(admin.TabularInline):
@@ -39,3 +39,20 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ["key", "prompt"]
     inlines = [ChoiceInline, MatchPairInline]
     list_select_related = ["quiz"]
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Attempts are read here, never edited: grades come from the engine only."""
+
+    list_display = ["user", "quiz", "number", "status", "score", "passed", "started_at"]
+    list_filter = ["status", "passed", "quiz__course"]
+    search_fields = ["user__email", "user__full_name", "quiz__title"]
+    list_select_related = ["user", "quiz"]
+    raw_id_fields = ["user", "quiz"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -259,6 +259,7 @@ class _Reader:
                 p.finish()
             if len({pair.key for pair in question.pairs}) != len(question.pairs):
                 q.fail("pairs", "pair keys must be unique")
+            question.partial_credit = q.get("partial_credit", bool, False)
         q.finish()
         return question
 

@@ -87,6 +87,7 @@ def _quiz_data(quiz: QuizSpec) -> dict:
             q["answer"] = question.numeric_answer
             q["tolerance"] = question.tolerance
         elif question.type == QuestionType.MATCHING:
+            q["partial_credit"] = question.partial_credit
             q["pairs"] = [
                 {"key": p.key, "prompt": p.prompt, "answer": p.answer} for p in question.pairs
             ]

@@ -278,7 +278,8 @@ def _quiz_spec(quiz: Quiz) -> QuizSpec:
                 points=q.points,
                 feedback_correct=q.feedback_correct,
                 feedback_incorrect=q.feedback_incorrect,
-                partial_credit=q.partial_credit and q.type == QuestionType.MULTIPLE_RESPONSE,
+                partial_credit=q.partial_credit
+                and q.type in (QuestionType.MULTIPLE_RESPONSE, QuestionType.MATCHING),
                 accepted_answers=list(q.accepted_answers),
                 numeric_answer=q.numeric_answer.normalize()
                 if q.numeric_answer is not None

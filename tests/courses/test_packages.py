@@ -412,6 +412,21 @@ def test_numeric_tolerance_defaults_to_zero(tmp_path):
     assert Question.objects.get(key="gdp-share").tolerance == 0
 
 
+def test_matching_questions_keep_partial_credit_through_export_and_import(tmp_path):
+    files = package_files()
+    quiz = next(q for name, q in files.items() if name.startswith("quizzes/")
+                and any(x["key"] == "match-instruments" for x in q["questions"]))  # fmt: skip
+    next(x for x in quiz["questions"] if x["key"] == "match-instruments")["partial_credit"] = True
+    import_files(tmp_path / "pkg", files)
+    assert Question.objects.get(key="match-instruments").partial_credit is True
+
+    course = Course.objects.get()
+    export_course_package(course, tmp_path / "out")
+    Question.objects.filter(key="match-instruments").update(partial_credit=False)
+    import_course_package(tmp_path / "out")
+    assert Question.objects.get(key="match-instruments").partial_credit is True
+
+
 def test_partial_credit_on_a_single_choice_question_is_refused_as_unknown(tmp_path):
     files = package_files()
     files["quizzes/basics-check.yaml"]["questions"][0]["partial_credit"] = True
