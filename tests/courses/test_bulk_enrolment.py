@@ -1,14 +1,12 @@
 """Enrolment of many people at once: the CSV rules, the preview, applying all or nothing,
 invitation emails and their acceptance when the invited address is confirmed."""
 
-import threading
 from collections import Counter
 
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 
 from accounts.models import User
@@ -24,6 +22,7 @@ from courses.services.bulk import (
 )
 from courses.services.enrolment import ensure_default_cohort
 from courses.tasks import send_invitation_task
+from tests.concurrency import on_postgresql, run_together
 from tests.factories import (
     PASSWORD,
     enrol_user,
@@ -31,11 +30,6 @@ from tests.factories import (
     make_course,
     make_facilitator_user,
     make_user,
-)
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="row locks need PostgreSQL (SQLite ignores select_for_update)",
 )
 
 
@@ -592,28 +586,6 @@ def test_managed_cohorts_come_with_their_counts_in_one_query(
 
 
 # Concurrency (PostgreSQL)
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # recorded for the test to assert on
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return outcomes
 
 
 @on_postgresql

@@ -1,52 +1,19 @@
 """Enrolment and completion under concurrent requests. PostgreSQL only: SQLite ignores
 select_for_update and serialises every writer, so it cannot show a race."""
 
-import threading
 from collections import Counter
 from functools import partial
 
 import pytest
-from django.db import connection
 
 from courses.exceptions import AlreadyEnrolled, CohortFull
 from courses.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from courses.services.enrolment import enrol, ensure_default_cohort
 from courses.services.progress import record_lesson_completion
+from tests.concurrency import on_postgresql, run_together
 from tests.factories import enrol_user, make_cohort, make_course, make_user
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks need PostgreSQL (SQLite ignores select_for_update)",
-    ),
-]
-
-
-def run_together(*calls):
-    """Run each call in its own thread (and database connection), all released at once.
-
-    Returns what each call returned or raised, in the order given.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # recorded for the test to assert on
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return outcomes
+pytestmark = [pytest.mark.django_db(transaction=True), on_postgresql]
 
 
 def kind(outcome):

@@ -1,12 +1,11 @@
 """The quiz engine's services: starting, resuming, saving, submitting, time limits, limits."""
 
 import random
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from courses.models import EnrolmentStatus
@@ -20,6 +19,7 @@ from quizzes.exceptions import (
     TimeUp,
 )
 from quizzes.models import Attempt, AttemptStatus, QuestionType
+from tests.concurrency import run_together
 from tests.factories import make_user
 
 from .factories import (
@@ -459,29 +459,6 @@ def test_question_types_cover_the_six_of_the_model():
 # --- Concurrency: PostgreSQL only (SQLite ignores select_for_update) -------------------------
 
 
-def _run_together(*calls):
-    """Run the calls in threads released at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # reported to the test
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_submissions_grade_the_attempt_once(monkeypatch):
     if connection.vendor != "postgresql":
@@ -500,7 +477,7 @@ def test_two_concurrent_submissions_grade_the_attempt_once(monkeypatch):
         return real(enrolment)
 
     monkeypatch.setattr(services, "evaluate_completion", counting)
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: services.submit_attempt(attempt), lambda: services.submit_attempt(attempt)
     )
     graded = [o for o in outcomes if isinstance(o, Attempt)]
@@ -519,7 +496,7 @@ def test_two_concurrent_starts_make_one_attempt():
     quiz = make_empty_quiz()
     add_single_choice(quiz)
     enrol_in(participant, quiz.course)
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: services.start_attempt(participant, quiz),
         lambda: services.start_attempt(participant, quiz),
     )
@@ -540,7 +517,7 @@ def test_a_save_racing_a_submission_never_changes_a_submitted_attempt():
     attempt, _ = services.start_attempt(participant, quiz)
     right, wrong = right_answer(question, attempt), wrong_answer(question, attempt)
     services.save_answers(attempt, answers={question.pk: right})
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: services.submit_attempt(attempt),
         lambda: services.save_answers(attempt, answers={question.pk: wrong}),
     )
