@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 
+from bench import BenchError
+
 PARTICIPANT_EMAIL = "participant@bench.example"
 
 # Function words come first, repeated, so that word lengths are close to real English.
@@ -116,3 +118,148 @@ def lesson_in_the_middle(course):
     """A lesson with a previous and a next one: the pager and outline are fully rendered."""
     lessons = list(course.lessons.order_by("module__order", "order"))
     return lessons[len(lessons) // 2]
+
+
+# The question types of a quiz, in order, repeated for longer quizzes: every type, and the
+# choice types more often, as in the demo course.
+QUESTION_MIX = [
+    "single_choice", "multiple_response", "true_false", "short_answer", "numeric", "matching",
+    "single_choice", "multiple_response", "true_false", "matching",
+]  # fmt: skip
+_CONVENTIONS = [
+    ("ILO C29", "Forced labour"),
+    ("ILO C138", "Child labour"),
+    ("ILO C155", "Safety and health"),
+    ("ILO C87", "Freedom of association"),
+]
+_FEEDBACK = (
+    "See **lesson {n}**: a buyer asks for [evidence](https://example.org/guide/evidence) of "
+    "due diligence before the award, and checks it again during the contract."
+)
+
+
+def add_mixed_quiz(module, *, slug: str, questions: int):
+    """A quiz of `questions` questions of every type (QUESTION_MIX), unlimited attempts, with
+    feedback on every question (the review after each attempt shows it)."""
+    from quizzes.models import Choice, MatchPair, Question, Quiz
+
+    quiz = Quiz.objects.create(
+        module=module, slug=slug, title=f"Mixed check ({questions} questions)", pass_mark=70,
+        max_attempts=None, order=0,
+    )  # fmt: skip
+    for n in range(1, questions + 1):
+        kind = QUESTION_MIX[(n - 1) % len(QUESTION_MIX)]
+        question = Question.objects.create(
+            quiz=quiz, key=f"q{n}", type=kind, order=n, points=2 if kind == "matching" else 1,
+            prompt=f"Question {n}: which of these belongs in a **risk-based** tender ({kind})?",
+            feedback_correct="Right. " + _FEEDBACK.format(n=n),
+            feedback_incorrect="Not quite. " + _FEEDBACK.format(n=n),
+            partial_credit=kind == "multiple_response",
+            accepted_answers=["joint procurement", "joint purchasing"]
+            if kind == "short_answer" else [],
+            numeric_answer="3.5" if kind == "numeric" else None,
+            tolerance="0.1" if kind == "numeric" else 0,
+        )  # fmt: skip
+        if kind == "true_false":
+            for order, key in enumerate(("true", "false")):
+                Choice.objects.create(
+                    question=question, key=key, text=key.title(), is_correct=key == "true",
+                    order=order,
+                )  # fmt: skip
+        elif kind in ("single_choice", "multiple_response"):
+            right = 1 if kind == "single_choice" else 2
+            for c, key in enumerate("abcde"):
+                Choice.objects.create(
+                    question=question, key=key, order=c, is_correct=c < right,
+                    text=f"Option {key}: a clause on {_VOCABULARY[40 + c * 7]} and remedy",
+                    feedback="Yes: this is in the model clauses." if c < right else "",
+                )  # fmt: skip
+        elif kind == "matching":
+            for p, (prompt, answer) in enumerate(_CONVENTIONS):
+                MatchPair.objects.create(
+                    question=question, key=f"p{p}", prompt=prompt, answer=answer, order=p
+                )
+    return quiz
+
+
+def build_quiz_course(*, slug: str, questions: int):
+    """A course of two modules (two lessons and a 5-question quiz each) whose first module also
+    holds a mixed quiz of `questions` questions (add_mixed_quiz). Returns the mixed quiz."""
+    course = build_course(slug=slug, modules=2, lessons_per_module=2)
+    return add_mixed_quiz(course.modules.get(order=1), slug="mixed", questions=questions)
+
+
+def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, str]]:
+    """`count` more participants, each with an API token, enrolled in the course (enrol) and
+    with every lesson complete: a pass then runs the whole completion check without completing
+    the course (its other quizzes are not passed). Returns [(user, token key)]."""
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from courses.models import LessonCompletion
+    from courses.services.enrolment import enrol, ensure_default_cohort
+
+    users = []
+    for n in range(first, first + count):
+        user = User(
+            email=f"learner-{n}@{course.slug}.bench.example", full_name=f"Learner {n}",
+            country="SN", organisation_type="procurement_agency",
+        )  # fmt: skip
+        user.set_unusable_password()
+        users.append(user)
+    users = User.objects.bulk_create(users)
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
+    )
+    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=u) for u in users)
+    cohort = ensure_default_cohort(course)
+    for user in users:
+        enrol(user, cohort, by_system=True)
+    now = timezone.now()
+    LessonCompletion.objects.bulk_create(
+        LessonCompletion(user=u, lesson=lesson, completed_at=now)
+        for u in users
+        for lesson in course.lessons.all()
+    )
+    return [(user, token.key) for user, token in zip(users, tokens, strict=True)]
+
+
+class QuizTaker:
+    """Starts attempts at a quiz and saves right answers, as a participant who knows them."""
+
+    def __init__(self, quiz):
+        self.quiz = quiz
+        self.questions = {q.pk: q for q in quiz.questions.prefetch_related("choices", "pairs")}
+
+    def answers(self, layout) -> dict[str, object]:
+        """Right answers for an attempt's layout, in the API's format, written as people do
+        (a decimal comma, other capitals and spaces in a short answer)."""
+        answers: dict[str, object] = {}
+        for item in layout:
+            question = self.questions[item["question"]]
+            right = [c.pk for c in question.choices.all() if c.is_correct]
+            if question.type in ("single_choice", "true_false"):
+                answer = right[0]
+            elif question.type == "multiple_response":
+                answer = right
+            elif question.type == "short_answer":
+                answer = "  Joint  Procurement "
+            elif question.type == "numeric":
+                answer = "3,5"
+            else:  # matching: options show answer texts, so match by the text
+                text_of = {pair.pk: pair.answer for pair in question.pairs.all()}
+                token_for_text = {text_of[pair]: token for token, pair in item["options"]}
+                answer = {str(pair): token_for_text[text_of[pair]] for pair in item["prompts"]}
+            answers[str(question.pk)] = answer
+        return answers
+
+    def prepare(self, user):
+        """A new attempt, in progress, with every answer saved (start_attempt, save_answers)."""
+        from quizzes.services import save_answers, start_attempt
+
+        attempt, created = start_attempt(user, self.quiz)
+        if not created:
+            raise BenchError(f"{user} already had an attempt in progress")
+        return save_answers(attempt, answers=self.answers(attempt.layout))

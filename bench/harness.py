@@ -11,12 +11,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import BenchError
-from bench.load import PythonClient, Target, Wrk
+from bench.load import PythonClient, Request, RequestList, Run, Target, Wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -167,10 +168,16 @@ class Server:
 
 def http_get(base_url: str, path: str, headers: dict[str, str] | None = None):
     """One GET without following redirects: (status, body)."""
+    return http_request(base_url, Request("GET", path, headers or {}))
+
+
+def http_request(base_url: str, request: Request):
+    """One request without following redirects: (status, body)."""
     url = urlsplit(base_url)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     try:
-        conn.request("GET", path, headers=headers or {})
+        body = request.body.encode() or None
+        conn.request(request.method, request.path, body=body, headers=request.headers)
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -193,6 +200,30 @@ class Comparison:
     @property
     def ratio(self) -> float:
         return self.page_rps / self.reference_rps
+
+
+@dataclass(frozen=True)
+class ListComparison(Comparison):
+    page_requests: int  # counted in the measured runs
+    page_body_size: float  # mean, in the warm-up
+    reference_body_size: float
+
+
+# A list run first sends this many requests to learn the rate, then sizes the next run by it.
+PROBE_REQUESTS = 100
+
+
+def _count(rate: float, seconds: float) -> int:
+    return max(PROBE_REQUESTS, round(rate * seconds))
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """Lists of requests to send once each: `make(n)` builds one (preparing the data for it)
+    and `check(list)`, if given, verifies on the server what the run did."""
+
+    make: Callable[[int], RequestList]
+    check: Callable[[RequestList], None] | None = None
 
 
 @dataclass
@@ -255,6 +286,43 @@ class Bench:
             )
         return run.requests_per_second
 
+    def measure_list(self, source: ListSource, count: int) -> Run:
+        """One run of `count` requests sent once each; a bad response stops the bench."""
+        batch = source.make(count)
+        run = self.load.run_list(self.server.base_url, batch)
+        if run.bad_responses:
+            raise BenchError(
+                f"{batch.label}: {run.bad_responses} of {run.requests} responses were not 200 "
+                f"with {batch.expect!r} in the body (first: {run.first_bad or 'a lost request'})"
+                f"; the figures would be bogus.\n{self.server.log()}"
+            )
+        if source.check is not None:
+            source.check(batch)
+        return run
+
+    def compare_lists(self, page: ListSource, reference: ListSource) -> ListComparison:
+        """As compare, for requests that are sent once each (see bench/load.py): every run is
+        a list long enough to last about `seconds` at the rate of the side's previous run."""
+        rates, runs = {}, {"page": [], "reference": []}
+        sizes = {}
+        for side, source in (("reference", reference), ("page", page)):
+            probe = self.measure_list(source, PROBE_REQUESTS)
+            warm = self.measure_list(source, _count(probe.requests_per_second, self.warmup))
+            rates[side] = warm.requests_per_second
+            sizes[side] = warm.body_bytes / warm.requests
+        for _ in range(self.rounds):
+            for side, source in (("reference", reference), ("page", page)):
+                run = self.measure_list(source, _count(rates[side], self.seconds))
+                rates[side] = run.requests_per_second
+                runs[side].append(run)
+        return ListComparison(
+            [r.requests_per_second for r in runs["page"]],
+            [r.requests_per_second for r in runs["reference"]],
+            page_requests=sum(r.requests for r in runs["page"]),
+            page_body_size=sizes["page"],
+            reference_body_size=sizes["reference"],
+        )
+
     def compare(self, page: Target, reference: Target) -> Comparison:
         """Warm up both, then alternate reference and page runs; every run is kept."""
         for target in (reference, page):
@@ -266,22 +334,23 @@ class Bench:
         return Comparison(page_runs, reference_runs)
 
 
-def print_comparison(label: str, comparison: Comparison, *, target_ratio: float) -> None:
+def print_comparison(label: str, comparison: Comparison, *, target_ratio: float | None) -> None:
     for name, median, runs in (
         (label, comparison.page_rps, comparison.page),
         ("reference", comparison.reference_rps, comparison.reference),
     ):
         runs_text = ", ".join(f"{r:.0f}" for r in runs)
         print(f"  {name + ' requests/s':<26}{median:>9.1f}   (runs: {runs_text})")
-    verdict = "meets" if comparison.ratio >= target_ratio else "below"
     # Each page run follows its reference run: the spread of these pairs shows the noise.
     pairs = ", ".join(
         f"{p / r:.2f}" for p, r in zip(comparison.page, comparison.reference, strict=True)
     )
-    print(
-        f"  {'ratio ' + label + '/reference':<26}{comparison.ratio:>9.2f}"
-        f"   target >= {target_ratio} ({verdict}; per round: {pairs})"
-    )
+    if target_ratio is None:
+        verdict = f"no target; per round: {pairs}"
+    else:
+        meets = "meets" if comparison.ratio >= target_ratio else "below"
+        verdict = f"target >= {target_ratio} ({meets}; per round: {pairs})"
+    print(f"  {'ratio ' + label + '/reference':<26}{comparison.ratio:>9.2f}   {verdict}")
 
 
 def count_queries(path: str, user) -> int:
@@ -298,6 +367,21 @@ def count_queries(path: str, user) -> int:
     if response.status_code != 200:
         raise BenchError(f"GET {path} returned {response.status_code} in process")
     return len(queries)
+
+
+def count_api_queries(path: str, token: str, *, body: str = "{}") -> tuple[int, bytes]:
+    """SQL queries for one token-authenticated JSON POST of `path`, in this process, and the
+    response body (the caller warms up with a request of its own: a write may not repeat)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Token {token}"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, body, content_type="application/json")
+    if response.status_code != 200:
+        raise BenchError(f"POST {path} returned {response.status_code} in process")
+    return len(queries), response.content
 
 
 def close_django_connections() -> None:

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from bench.data import PARTICIPANT_EMAIL, build_course, lesson_in_the_middle, make_participant
-from bench.harness import Bench, count_queries, print_comparison
+from bench import BenchError
+from bench.data import (
+    PARTICIPANT_EMAIL,
+    QuizTaker,
+    build_course,
+    build_quiz_course,
+    enrol_participants,
+    lesson_in_the_middle,
+    make_participant,
+)
+from bench.harness import (
+    Bench,
+    ListSource,
+    count_api_queries,
+    count_queries,
+    http_request,
+    print_comparison,
+)
+from bench.load import Request, RequestList
 
 
 def lesson_page(bench: Bench) -> None:
@@ -42,4 +60,168 @@ def lesson_page(bench: Bench) -> None:
     print_comparison("lesson", bench.compare(page, reference), target_ratio=0.8)
 
 
-SCENARIOS: dict[str, Callable[[Bench], None]] = {"lesson-page": lesson_page}
+# Every good submission response: graded, passed, with its review.
+SUBMITTED = '"passed":true,"review":[{'
+# How many participants the reference's writes go round (their latest attempts).
+PARTICIPANTS = 200
+
+
+def _api_request(path: str, token: str) -> Request:
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    return Request("POST", path, headers, "{}")
+
+
+def _submit_path(attempt_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("api-attempt-submit", args=[attempt_id])
+
+
+class Submissions:
+    """Participants of a quiz, each with an attempt in progress and every answer saved, and
+    lists of requests that submit them (POST /api/v1/attempts/{id}/submit/, once each).
+
+    A list of n uses the first n participants (more are enrolled when needed), each with a new
+    attempt, so every request is exactly one first submission.
+    """
+
+    def __init__(self, quiz):
+        self.quiz = quiz
+        self.taker = QuizTaker(quiz)
+        self.participants: list[tuple[object, str]] = []
+        self.ready: dict[int, int] = {}  # user id: attempt prepared and not yet sent
+        self.latest: dict[int, int] = {}  # user id: their latest attempt
+        self.sent: list[int] = []  # attempts of the last list
+
+    def enrol(self, count: int) -> None:
+        """At least `count` participants, each with an attempt ready."""
+        missing = count - len(self.participants)
+        if missing > 0:
+            self.participants += enrol_participants(
+                self.quiz.course, first=len(self.participants) + 1, count=missing
+            )
+        for user, _token in self.participants[:count]:
+            if user.pk not in self.ready:
+                attempt = self.taker.prepare(user)
+                self.ready[user.pk] = self.latest[user.pk] = attempt.pk
+
+    def submissions(self, count: int) -> RequestList:
+        self.enrol(count)
+        self.sent = [self.ready.pop(user.pk) for user, _token in self.participants[:count]]
+        tokens = [token for _user, token in self.participants[:count]]
+        requests = tuple(
+            _api_request(_submit_path(attempt), token)
+            for attempt, token in zip(self.sent, tokens, strict=True)
+        )
+        return RequestList("quiz-submit", requests, SUBMITTED)
+
+    def check_all_graded(self, batch: RequestList) -> None:
+        """Every attempt of the list is graded, also those whose responses were not counted
+        (in flight when the list ran out): gunicorn may still be finishing them."""
+        from quizzes.models import Attempt, AttemptStatus
+
+        deadline = time.monotonic() + 30
+        while True:
+            left = Attempt.objects.filter(pk__in=self.sent, status=AttemptStatus.IN_PROGRESS)
+            left = list(left.values_list("pk", flat=True))
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        if left:
+            raise BenchError(
+                f"{batch.label}: {len(left)} of {len(self.sent)} attempts sent were not graded "
+                f"(e.g. attempt {left[0]})"
+            )
+
+    def writes(self, count: int, *, pad: int = 0) -> RequestList:
+        """Requests to the write reference, going round the first PARTICIPANTS participants,
+        each on their latest attempt (whether in progress or submitted)."""
+        from django.urls import reverse
+
+        self.enrol(PARTICIPANTS)
+        requests = []
+        for i in range(count):
+            user, token = self.participants[i % PARTICIPANTS]
+            path = reverse("bench-write-reference", args=[self.latest[user.pk]])
+            requests.append(_api_request(f"{path}?pad={pad}", token))
+        return RequestList("reference", tuple(requests), '"padding":"')
+
+
+def _queries_per_submission(quiz) -> tuple[int, int, bytes]:
+    """(queries, questions, response body) of one submission in process, after a first one."""
+    taker = QuizTaker(quiz)
+    [(user, token)] = enrol_participants(quiz.course, first=0, count=1)
+    for _ in range(2):  # the first warms up, the second is counted
+        attempt = taker.prepare(user)
+        queries, body = count_api_queries(_submit_path(attempt.pk), token)
+    if SUBMITTED.encode() not in body:
+        raise BenchError(f"an in-process submission was not graded as a pass: {body[:300]!r}")
+    return queries, quiz.questions.count(), body
+
+
+def _size_matched_writes(bench: Bench, submissions: Submissions, size: int) -> int:
+    """The padding that makes the write reference's body `size` bytes."""
+    pad = 0
+    for _ in range(5):
+        [request] = submissions.writes(1, pad=pad).requests
+        status, body = http_request(bench.server.base_url, request)
+        if status != 200:
+            raise BenchError(f"POST {request.path} returned {status}: {body[:300]!r}")
+        if len(body) == size:
+            return pad
+        pad += size - len(body)
+        if pad < 0:
+            raise BenchError(f"the write reference's body ({len(body)} B) is larger than {size} B")
+    raise BenchError(f"could not pad the write reference's body to {size} B")
+
+
+def quiz_submit(bench: Bench) -> None:
+    """Submissions of a 10-question quiz against the write reference; queries per submission
+    for 10 and for 30 questions, which must be equal."""
+    quiz = build_quiz_course(slug="bench-quiz", questions=10)
+    larger = build_quiz_course(slug="bench-quiz-30", questions=30)
+    queries, questions, _body = _queries_per_submission(quiz)
+    queries_larger, questions_larger, _body = _queries_per_submission(larger)
+
+    submissions = Submissions(quiz)
+    submissions.enrol(PARTICIPANTS)
+    # One submission through gunicorn gives the size the reference is padded to.
+    [sample] = submissions.submissions(1).requests
+    status, body = http_request(bench.server.base_url, sample)
+    if status != 200 or SUBMITTED.encode() not in body:
+        raise BenchError(f"POST {sample.path} returned {status}: {body[:300]!r}")
+    pad = _size_matched_writes(bench, submissions, len(body))
+    [write] = submissions.writes(1, pad=pad).requests
+    _user, token = submissions.participants[0]
+    for _ in range(2):  # the first warms up, the second is counted
+        reference_queries, _body = count_api_queries(write.path, token)
+
+    print(
+        f"\nQuiz submission: {questions} questions of every type, answers saved beforehand, "
+        f"review shown; a pass that runs the course completion check\n"
+        "  POST /api/v1/attempts/{id}/submit/ (token authentication, body {}), each attempt once"
+    )
+    same = "equal: constant" if queries == queries_larger else "NOT EQUAL: grows with questions"
+    print(
+        f"  {'SQL queries per submission':<26}{queries:>9}     {queries_larger} for "
+        f"{questions_larger} questions ({same}); reference {reference_queries}"
+    )
+    comparison = bench.compare_lists(
+        ListSource(submissions.submissions, submissions.check_all_graded),
+        ListSource(lambda count: submissions.writes(count, pad=pad)),
+    )
+    print(
+        f"  {'response size':<26}{comparison.page_body_size:>9,.0f} B   reference "
+        f"{comparison.reference_body_size:,.0f} B (means)"
+    )
+    print(
+        f"  {'submissions measured':<26}{comparison.page_requests:>9,}     by "
+        f"{len(submissions.participants):,} participants, each attempt submitted once"
+    )
+    print_comparison("submit", comparison, target_ratio=None)
+
+
+SCENARIOS: dict[str, Callable[[Bench], None]] = {
+    "lesson-page": lesson_page,
+    "quiz-submit": quiz_submit,
+}

@@ -4,5 +4,10 @@ from . import views
 
 urlpatterns = [
     path("bench/reference/<int:lesson_id>/", views.reference, name="bench-reference"),
+    path(
+        "bench/write-reference/<int:attempt_id>/",
+        views.WriteReference.as_view(),
+        name="bench-write-reference",
+    ),
     path("", include("elearn.urls")),
 ]

@@ -1,11 +1,24 @@
-"""The reference view: the least work any signed-in page of the same size has to do."""
+"""Reference views: the least work a signed-in page, or an authenticated API write, of the same
+size has to do."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from courses.models import Lesson
+from quizzes.models import Attempt
 
 MAX_PADDING = 1_000_000
+
+
+def _padding(request) -> str:
+    return "x" * min(max(int(request.GET.get("pad", "0")), 0), MAX_PADDING)
 
 
 @login_required
@@ -16,6 +29,37 @@ def reference(request, lesson_id):
     with; bench/run.py works N out before measuring.
     """
     title, body_html = Lesson.objects.values_list("title", "body_html").get(pk=lesson_id)
-    pad = min(max(int(request.GET.get("pad", "0")), 0), MAX_PADDING)
-    context = {"title": title, "body_html": body_html, "padding": "x" * pad}
+    context = {"title": title, "body_html": body_html, "padding": _padding(request)}
     return render(request, "bench/reference.html", context)
+
+
+class WriteReference(APIView):
+    """An authenticated API write: the API's authentication (session or token, the defaults
+    the quiz API uses too), a JSON request, then in one transaction one query (the user's own
+    attempt, locked) and one write (a timestamp on that row), and a JSON response.
+
+    `?pad=N` pads the response as for `reference`, to the size of a submission's response.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    def post(self, request, attempt_id):
+        if not isinstance(request.data, dict):  # the JSON body is parsed, as for a submission
+            raise ValidationError("Send a JSON object.")
+        with transaction.atomic():
+            attempt = get_object_or_404(
+                Attempt.objects.select_for_update().only("pk", "status", "answers_saved_at"),
+                pk=attempt_id,
+                user_id=request.user.pk,
+            )
+            attempt.answers_saved_at = timezone.now()
+            attempt.save(update_fields=["answers_saved_at"])
+        return Response(
+            {
+                "id": attempt.pk,
+                "status": attempt.status,
+                "answers_saved_at": attempt.answers_saved_at.isoformat(),
+                "padding": _padding(request),
+            }
+        )

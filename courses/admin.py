@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from quizzes.models import Quiz
 
@@ -105,7 +106,11 @@ class EnrolmentAdmin(admin.ModelAdmin):
         for enrolment in queryset.filter(status=EnrolmentStatus.ACTIVE):
             withdraw(enrolment, by=request.user)
             withdrawn += 1
-        self.message_user(request, _("%(count)d enrolments withdrawn.") % {"count": withdrawn})
+        self.message_user(
+            request,
+            ngettext("%(count)d enrolment withdrawn.", "%(count)d enrolments withdrawn.", withdrawn)
+            % {"count": withdrawn},
+        )
 
     def has_add_permission(self, request):
         return False  # enrolments are made through enrol (course page, API, CSV upload)

@@ -67,8 +67,11 @@ class Outline:
         lessons = self.lessons
         return lessons[0] if lessons else None
 
-    def module_of(self, lesson_id: int) -> OutlineModule | None:
-        return next((m for m in self.modules for item in m.items if item.id == lesson_id), None)
+    def module_of(self, item_id: int, *, kind: str = "lesson") -> OutlineModule | None:
+        """The module holding the lesson (or, with kind="quiz", the quiz) of this id."""
+        return next(
+            (m for m in self.modules for i in m.items if i.kind == kind and i.id == item_id), None
+        )
 
 
 def get_outline(course: Course) -> Outline:

@@ -28,7 +28,7 @@ def quiz_detail(request, quiz_id):
         "course": quiz.course,
         "summary": summary,
         "attempts": selectors.list_attempts(request.user, quiz),
-        "module": get_outline(quiz.course).module_of(quiz.pk),
+        "module": get_outline(quiz.course).module_of(quiz.pk, kind="quiz"),
     }
     return render(request, "quizzes/quiz_detail.html", context)
 

@@ -34,11 +34,15 @@ def course_outline(
     h = f"h{int(heading_level)}"
     text = f'lang="{escape(course.language)}" dir="{course.text_direction}"'
     quiz_label = escape(gettext("Quiz: %(title)s"))
+    # Strings to translate stay outside f-strings, where xgettext can find them.
+    done_label = gettext("(done)")
+    optional_label = gettext("(optional)")
+    percent_label = gettext("%(percent)s%% done")
     done_mark = (
         f'<span class="done-mark" aria-hidden="true">✓</span>'
-        f'<span class="visually-hidden">{escape(gettext("(done)"))}</span>'
+        f'<span class="visually-hidden">{escape(done_label)}</span>'
     )
-    optional_mark = f' <span class="muted">{escape(gettext("(optional)"))}</span>'
+    optional_mark = f' <span class="muted">{escape(optional_label)}</span>'
     module_percent = {m.module.id: m.percent for m in progress.modules} if progress else {}
     parts = ['<ol class="outline">']
     for module in outline.modules:
@@ -46,7 +50,7 @@ def course_outline(
         if module.id in module_percent:
             percent = (
                 f' <span class="muted">'
-                f"{escape(gettext('%(percent)s%% done') % {'percent': module_percent[module.id]})}"
+                f"{escape(percent_label % {'percent': module_percent[module.id]})}"
                 f"</span>"
             )
         parts.append(

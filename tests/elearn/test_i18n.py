@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from tests.factories import make_course
+from courses.services.bulk import apply_enrolment_upload, preview_enrolment_upload
+from tests.factories import enrol_user, make_cohort, make_course
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PO_FILES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
@@ -192,3 +193,84 @@ def test_sign_in_page_in_arabic_is_translated_with_the_site_layout(client, db):
         assertContains(response, text)
     for english in ["Skip to main content", "Procurement &amp; human rights", ">Sign up<"]:
         assertNotContains(response, english)
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (1, "تبقّت محاولة واحدة."),
+        (2, "تبقّت محاولتان."),
+        (3, "تبقّت 3 محاولات."),
+        (11, "تبقّت 11 محاولة."),
+    ],
+)
+def test_arabic_counts_attempts_left_in_each_plural_form(count, expected):
+    with translation.override("ar"):
+        text = translation.ngettext(
+            "%(counter)s attempt left.", "%(counter)s attempts left.", count
+        )
+    assert text % {"counter": count} == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "self_paced", "enrol", "place_left"),
+    [
+        ("fr", "À votre rythme", "S'inscrire au cours", "1 place restante"),
+        ("es", "A su propio ritmo", "Inscribirse", "Queda 1 plaza"),
+        ("ar", "التعلّم الذاتي", "التسجيل في الدورة", "بقي مقعد واحد"),
+    ],
+)
+def test_course_page_offers_the_cohorts_in_the_language_of_the_cookie(
+    client_for, participant, course, lang, self_paced, enrol, place_left
+):
+    make_cohort(course, name="Nairobi 2026", capacity=1)
+    client = client_for(participant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+
+    response = client.get(course.get_absolute_url())
+
+    assertContains(response, f'<h3 class="card-title">{self_paced}</h3>', html=True)
+    assertContains(response, f'<button type="submit" class="button">{enrol}</button>', html=True)
+    assertContains(response, place_left)
+    assertNotContains(response, "Self-paced")
+    assertNotContains(response, "place left")
+
+
+def test_lesson_page_in_french_offers_to_mark_the_lesson_complete(client_for, participant, course):
+    enrol_user(participant, course)
+    lesson = course.modules.order_by("order").first().lessons.get(order=0)
+    client = client_for(participant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    response = client.get(reverse("lesson-detail", args=[course.slug, lesson.slug]))
+
+    assertContains(
+        response, '<button type="submit" class="button">Marquer comme terminée</button>', html=True
+    )
+    assertContains(response, f'href="{reverse("my-learning")}"')
+    assertContains(response, ">Mes cours</a>")
+
+
+def test_invitation_to_a_french_course_is_written_in_french(
+    facilitator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The email goes out in the course's language, with French spacing (no-break spaces)."""
+    course = make_course(title="Achats publics et droits humains", language="fr")
+    cohort = make_cohort(course, name="Dakar 2026")
+    cohort.facilitators.add(facilitator)
+    upload = preview_enrolment_upload(cohort, "awa@example.org\n", by=facilitator)
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_enrolment_upload(upload, by=facilitator)
+
+    [message] = mailoutbox
+    # The subject is put on one line with str.split(), which takes no-break spaces for spaces.
+    assert message.subject == (
+        f"[{settings.SITE_NAME}] Invitation au cours « Achats publics et droits humains »"
+    )
+    assert message.body.startswith("Bonjour,\n")
+    assert (
+        f"{facilitator.full_name} vous invite à rejoindre le cours "
+        "«\u00a0Achats publics et droits humains\u00a0», cohorte «\u00a0Dakar 2026\u00a0»"
+    ) in message.body
+    assert "créez votre compte avec cette adresse (awa@example.org)\u00a0:" in message.body
+    assert "invites you" not in message.body
