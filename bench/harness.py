@@ -292,9 +292,10 @@ class Bench:
         run = self.load.run_list(self.server.base_url, batch)
         if run.bad_responses:
             raise BenchError(
-                f"{batch.label}: {run.bad_responses} of {run.requests} responses were not 200 "
-                f"with {batch.expect!r} in the body (first: {run.first_bad or 'a lost request'})"
-                f"; the figures would be bogus.\n{self.server.log()}"
+                f"{batch.label}: {run.bad_responses} of {len(batch.requests)} requests sent got "
+                f"no 200 response with {batch.expect!r} in the body (first: "
+                f"{run.first_bad or 'a lost connection'}); the figures would be bogus.\n"
+                f"{self.server.log()}"
             )
         if source.check is not None:
             source.check(batch)

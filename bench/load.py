@@ -59,7 +59,9 @@ class RequestList:
 class Run:
     requests_per_second: float
     requests: int
-    bad_responses: int  # status other than 2xx, or fewer bytes than expected
+    # run: status other than 2xx, or fewer bytes than expected; run_list: no 200 response with
+    # the expected text (including requests lost with their connection)
+    bad_responses: int
     body_bytes: int = 0  # of the responses counted (run_list only)
     first_bad: str = ""  # the first bad response: status and start of the body (run_list only)
 
@@ -119,9 +121,8 @@ class Wrk:
         )
         if result.returncode != 0 or not line:
             raise BenchError(f"wrk failed:\n{out}{result.stderr}")
-        answered, bad, seconds, body_bytes = (
-            int(line.group(1)), int(line.group(2)), float(line.group(3)), int(line.group(4))
-        )  # fmt: skip
+        answered, bad, body_bytes = (int(line.group(n)) for n in (1, 2, 4))
+        seconds = float(line.group(3))
         if seconds <= 0:
             raise BenchError(
                 f"{batch.label}: the list of {len(batch.requests)} requests did not run out "

@@ -1,25 +1,38 @@
 """elearn benchmark: `make bench` (or `.venv/bin/python bench/run.py --help`).
 
-What is measured. Throughput (requests per second) of pages for a signed-in participant, served
-by gunicorn (2 sync workers, DEBUG off) on PostgreSQL, in a database created for the run
-(`elearn_bench`, dropped at the end). Load comes from `wrk` (installed with apt-get when running
-as root) or, failing that, a small built-in Python client. The bench traffic only goes to
-127.0.0.1.
+What is measured. Throughput (requests per second) of pages for a signed-in participant and of
+quiz submissions through the API, served by gunicorn (2 sync workers, DEBUG off) on PostgreSQL,
+in a database created for the run (`elearn_bench`, dropped at the end, also on Ctrl-C). Load
+comes from `wrk` (installed with apt-get when running as root) or, failing that, a small
+built-in Python client. The bench traffic only goes to 127.0.0.1.
 
 How to read the ratio. Each scenario is measured beside a *reference view* served by the same
-gunicorn: session authentication (request.user resolved), one database query and one template
-that extends base.html, padded to return exactly as many bytes as the page under test. That is
-the least work any signed-in page of that size can do, so absolute numbers (which depend on the
-machine) matter less than the ratio page/reference: 1.0 means the page costs no more than the
-irreducible work; the target is >= 0.8. Runs alternate (reference, page, reference, page...)
-and medians are reported, so drift on the machine affects both sides alike.
+gunicorn (bench/views.py), which does the least work any request of its kind and size can do:
+for a page, session authentication, one query and one template that extends base.html; for an
+API write, token authentication, a JSON body, one query and one write of a row in a transaction
+and a JSON response. It is padded to return as many bytes as the request under test, so
+absolute numbers (which depend on the machine) matter less than the ratio: 1.0 means no more
+cost than the irreducible work. Runs alternate (reference, scenario, reference, scenario...) and
+medians are reported, so drift on the machine affects both sides alike.
 
-Scenarios. A scenario is a function in bench/scenarios.py that takes the `Bench`
-(bench/harness.py: session_headers(), target(), size_matched_reference(), compare()) and prints
-its figures; register it in SCENARIOS. Data builders are in bench/data.py, load tools in
-bench/load.py, the reference view in bench/views.py. Today: `lesson-page` (requests/s of a
-lesson page, and SQL queries per lesson page for a course and for a course five times larger,
-which must be equal). `--profile PATH` adds a cProfile of in-process requests to PATH.
+Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
+- `lesson-page`: requests/s of a lesson page (target ratio >= 0.8), and SQL queries per lesson
+  page for a course and for a course five times larger, which must be equal.
+- `quiz-submit`: submissions per second of a 10-question quiz of every question type (POST
+  /api/v1/attempts/{id}/submit/ with a token; answers saved beforehand, so a request is one
+  submission: grading, storing the result, the completion check, the review). No target ratio.
+  An attempt can be submitted only once, so each run is a list of requests sent once each
+  (load tools' `run_list`): before every run, participants start new attempts and save their
+  answers in this process (quizzes.services), as many as the run needs at the previous run's
+  rate; requests/s count the responses received while every connection was busy, and the
+  server is then checked to have graded every attempt sent. Also: SQL queries per submission
+  for 10 and 30 questions, which must be equal.
+
+A scenario takes the `Bench` (bench/harness.py: session_headers(), target(),
+size_matched_reference(), compare() for repeated GETs, compare_lists() for requests sent once)
+and prints its figures. Data builders are in bench/data.py, load tools in bench/load.py (with
+bench/wrk_list.lua), reference views in bench/views.py. `--profile PATH` adds a cProfile of
+in-process GETs of PATH; `--profile quiz-submit` one of in-process submissions.
 """
 
 from __future__ import annotations
@@ -48,7 +61,7 @@ from bench.harness import (  # noqa: E402
     setup_django,
 )
 from bench.load import choose_load_tool  # noqa: E402
-from bench.scenarios import SCENARIOS  # noqa: E402
+from bench.scenarios import PROFILES, SCENARIOS  # noqa: E402
 
 
 def _profile(path_for_profile: str) -> None:
@@ -87,7 +100,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections (4)")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument(
-        "--profile", metavar="PATH", help="also print a cProfile of PATH (e.g. a lesson URL)"
+        "--profile",
+        metavar="PATH",
+        help="also print a cProfile of in-process GETs of PATH (e.g. a lesson URL), or of "
+        f"in-process requests of one of: {', '.join(PROFILES)}",
     )
     args = parser.parse_args(argv)
     for name in args.scenarios:
@@ -112,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                     bench = Bench(server, load, args.seconds, args.rounds, args.warmup)
                     for name in args.scenarios or SCENARIOS:
                         SCENARIOS[name](bench)
-                    if args.profile:
+                    if args.profile in PROFILES:
+                        PROFILES[args.profile]()
+                    elif args.profile:
                         _profile(args.profile)
             finally:
                 close_django_connections()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -197,10 +198,12 @@ def quiz_submit(bench: Bench) -> None:
         reference_queries, _body = count_api_queries(write.path, token)
 
     print(
-        f"\nQuiz submission: {questions} questions of every type, answers saved beforehand, "
-        f"review shown; a pass that runs the course completion check\n"
-        "  POST /api/v1/attempts/{id}/submit/ (token authentication, body {}), each attempt once"
+        f"\nQuiz submission: {questions} questions of every type, answers saved beforehand; "
+        "graded, a pass (the course\ncompletion check runs, the course is not completed), "
+        "the review returned\n"
+        "  POST /api/v1/attempts/{id}/submit/ with a token and the body {}, each attempt once"
     )
+    print(f"  {'response size':<26}{len(body):>9,} B   reference {len(body):,} B")
     same = "equal: constant" if queries == queries_larger else "NOT EQUAL: grows with questions"
     print(
         f"  {'SQL queries per submission':<26}{queries:>9}     {queries_larger} for "
@@ -210,18 +213,63 @@ def quiz_submit(bench: Bench) -> None:
         ListSource(submissions.submissions, submissions.check_all_graded),
         ListSource(lambda count: submissions.writes(count, pad=pad)),
     )
-    print(
-        f"  {'response size':<26}{comparison.page_body_size:>9,.0f} B   reference "
-        f"{comparison.reference_body_size:,.0f} B (means)"
-    )
+    print_comparison("submit", comparison, target_ratio=None)
     print(
         f"  {'submissions measured':<26}{comparison.page_requests:>9,}     by "
-        f"{len(submissions.participants):,} participants, each attempt submitted once"
+        f"{len(submissions.participants):,} participants; mean response "
+        f"{comparison.page_body_size:,.0f} B, reference {comparison.reference_body_size:,.0f} B"
     )
-    print_comparison("submit", comparison, target_ratio=None)
+    if comparison.ratio < LOW_RATIO:
+        print(
+            f"  below {LOW_RATIO}: `bench/run.py quiz-submit --profile quiz-submit` shows where "
+            "a submission's time goes"
+        )
+
+
+# Below this ratio, the scenario points to its profile.
+LOW_RATIO = 0.3
+
+
+def profile_submissions(count: int = 200) -> None:
+    """cProfile of `count` in-process submissions of a 10-question quiz (after five that are not
+    profiled): the project's functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    quiz = build_quiz_course(slug="bench-quiz-profile", questions=10)
+    taker = QuizTaker(quiz)
+    people = enrol_participants(quiz.course, first=1, count=count + 5)
+    attempts = [(taker.prepare(user).pk, token) for user, token in people]
+    client = Client()
+
+    def submit(attempt: int, token: str) -> None:
+        headers = {"Authorization": f"Token {token}"}
+        path = _submit_path(attempt)
+        response = client.post(path, "{}", content_type="application/json", headers=headers)
+        if response.status_code != 200:
+            raise BenchError(f"an in-process submission returned {response.status_code}")
+
+    for attempt, token in attempts[:5]:
+        submit(attempt, token)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for attempt, token in attempts[5:]:
+        submit(attempt, token)
+    profiler.disable()
+    each = (time.perf_counter() - started) / count * 1000
+    print(f"\nProfile of {count} in-process submissions ({each:.1f} ms each, profiled):")
+    # The project's own functions (and Markdown's entry point): the chain of middleware and
+    # test client calls above them says nothing.
+    stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative")
+    stats.print_stats(r"/(quizzes|courses|accounts|elearn)/|markdown/core.py:\d+\(markdown\)", 25)
 
 
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "lesson-page": lesson_page,
     "quiz-submit": quiz_submit,
 }
+# In-process profiles for --profile, besides a page's path.
+PROFILES: dict[str, Callable[[], None]] = {"quiz-submit": profile_submissions}
