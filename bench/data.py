@@ -114,6 +114,16 @@ def make_participant(email: str):
     return user
 
 
+def enrol_with_progress(user, course, *, lessons_done: int) -> None:
+    """Enrol the user in the course's default cohort, with its first lessons complete."""
+    from courses.services.enrolment import enrol, ensure_default_cohort
+    from courses.services.progress import record_lesson_completion
+
+    enrol(user, ensure_default_cohort(course), by_system=True)
+    for lesson in course.lessons.order_by("module__order", "order")[:lessons_done]:
+        record_lesson_completion(user, lesson)
+
+
 def lesson_in_the_middle(course):
     """A lesson with a previous and a next one: the pager and outline are fully rendered."""
     lessons = list(course.lessons.order_by("module__order", "order"))

@@ -13,6 +13,7 @@ from bench.data import (
     build_course,
     build_quiz_course,
     enrol_participants,
+    enrol_with_progress,
     lesson_in_the_middle,
     make_participant,
 )
@@ -37,6 +38,9 @@ def lesson_page(bench: Bench) -> None:
         slug="bench-course-5x", modules=5 * modules, lessons_per_module=lessons_per_module
     )
     participant = make_participant(PARTICIPANT_EMAIL)
+    # An enrolled participant part-way through: the page shows their progress.
+    for each in (course, larger):
+        enrol_with_progress(participant, each, lessons_done=6)
     headers = bench.session_headers(participant)
 
     lesson = lesson_in_the_middle(course)
@@ -50,7 +54,8 @@ def lesson_page(bench: Bench) -> None:
 
     print(
         f"\nLesson page: course of {modules} modules x {lessons_per_module} lessons "
-        f"(~1,500 words each), one quiz per module\n  GET {page.path}"
+        f"(~1,500 words each), one quiz per module; the participant is enrolled and has done "
+        f"6 lessons\n  GET {page.path}"
     )
     print(f"  {'response size':<26}{page.body_size:>9,} B   reference {reference.body_size:,} B")
     same = "equal: constant" if queries == queries_larger else "NOT EQUAL: grows with the course"

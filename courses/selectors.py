@@ -68,19 +68,8 @@ def list_joinable_cohorts(course: Course) -> list[Cohort]:
 
 
 def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress:
-    """The user's progress through the outline's course: two queries."""
-    lesson_ids = [item.id for item in outline.lessons]
-    quiz_ids = [item.id for m in outline.modules for item in m.items if item.kind == "quiz"]
-    completed = set(
-        LessonCompletion.objects.filter(user=user, lesson_id__in=lesson_ids).values_list(
-            "lesson_id", flat=True
-        )
-    )
-    passed = set(
-        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, passed=True).values_list(
-            "quiz_id", flat=True
-        )
-    )
+    """The user's progress through the outline's course: one query."""
+    completed, passed = _done_in_course(user.pk, enrolment.course_id)
     return compute_progress(
         outline,
         completed_lesson_ids=completed,
@@ -155,22 +144,27 @@ def get_course_with_outline(user, slug):
 
 
 def get_lesson_page(user, course_slug, lesson_slug):
-    """A lesson with its course's outline and its previous and next lessons.
+    """A lesson with its course's outline, its previous and next lessons, and for an enrolled
+    user their enrolment and progress.
 
-    Raises Http404 for an unknown course or lesson, or a course the user may not see. One query
-    for the lesson and its course; the outline comes from the cache.
+    Raises Http404 for an unknown course or lesson, or a course the user may not see. Two
+    queries (the lesson with its course and the user's enrolment; what the user has done in the
+    course); the outline comes from the cache.
     """
-    lesson = _find_lesson(
-        course_slug, lesson_slug, published_only=not (user.is_authenticated and user.is_staff)
+    found = _find_lesson(
+        course_slug,
+        lesson_slug,
+        user_id=user.pk if user.is_authenticated else None,
+        published_only=not (user.is_authenticated and user.is_staff),
     )
-    if lesson is None:
+    if found is None:
         raise Http404("No such lesson.")
+    lesson, enrolment = found
     outline = get_outline(lesson.course)
     ordered = outline.lessons
     position = next((i for i, item in enumerate(ordered) if item.id == lesson.pk), None)
     if position is None:  # deleted between the two reads
         raise Http404("No such lesson.")
-    enrolment = get_current_enrolment(user, lesson.course)
     progress = progress_for(user, outline, enrolment) if enrolment else None
     return {
         "enrolment": enrolment,
@@ -187,42 +181,91 @@ def get_lesson_page(user, course_slug, lesson_slug):
     }
 
 
-# Text and integer fields only: their database values need no conversion, as from_db expects.
+# The lesson page is the busiest page of the site, and building its queries with the ORM cost
+# more time than running them (bench/). The two below are written by hand, in SQL plain enough
+# for SQLite and PostgreSQL alike. Text and integer fields only: their database values need no
+# conversion, as from_db expects; the instances carry only these fields (others load on access).
 LESSON_READ = {"id", "title", "slug", "body_html", "estimated_minutes", "module_id", "course_id"}
 COURSE_READ = {"id", "slug", "title", "language", "outline_key"}
+ENROLMENT_READ = {"id", "user_id", "cohort_id", "course_id", "status", "last_lesson_id"}
+
+
+def _fields(model, names):
+    """The model's fields of these names, in the model's own order (what from_db expects)."""
+    return [f for f in model._meta.concrete_fields if f.attname in names]
 
 
 @functools.cache
 def _lesson_query(published_only: bool):
-    """The SQL of _find_lesson and the fields of its columns, in each model's own field order."""
-    lesson_fields = [f for f in Lesson._meta.concrete_fields if f.attname in LESSON_READ]
-    course_fields = [f for f in Course._meta.concrete_fields if f.attname in COURSE_READ]
-    columns = [f"l.{f.column}" for f in lesson_fields] + [f"c.{f.column}" for f in course_fields]
+    """The SQL of _find_lesson and the attribute names of its columns, model by model."""
+    parts = [
+        (alias, _fields(model, names))
+        for alias, model, names in (
+            ("l", Lesson, LESSON_READ),
+            ("c", Course, COURSE_READ),
+            ("e", Enrolment, ENROLMENT_READ),
+        )
+    ]
+    columns = ", ".join(f"{alias}.{f.column}" for alias, fields in parts for f in fields)
     sql = (
-        f"SELECT {', '.join(columns)} "  # noqa: S608 - names from the models, values are params
-        f"FROM {Lesson._meta.db_table} l JOIN {Course._meta.db_table} c ON c.id = l.course_id "
+        f"SELECT {columns} "  # noqa: S608 - names from the models, values are params
+        f"FROM {Lesson._meta.db_table} l "
+        f"JOIN {Course._meta.db_table} c ON c.id = l.course_id "
+        f"LEFT JOIN {Enrolment._meta.db_table} e ON e.course_id = c.id AND e.user_id = %s "
+        f"AND e.status IN (%s, %s) "
         f"WHERE c.slug = %s AND l.slug = %s"
     )
     if published_only:
         sql += " AND c.published = %s"
-    return sql, [f.attname for f in lesson_fields], [f.attname for f in course_fields]
+    return sql, [[f.attname for f in fields] for _alias, fields in parts]
 
 
-def _find_lesson(course_slug: str, lesson_slug: str, *, published_only: bool) -> Lesson | None:
-    """The lesson and its course in one hand-written query.
+def _find_lesson(
+    course_slug: str, lesson_slug: str, *, user_id: int | None, published_only: bool
+) -> tuple[Lesson, Enrolment | None] | None:
+    """The lesson, its course, and the user's current enrolment in the course, in one query.
 
-    The lesson page is the busiest page of the site, and building this query with the ORM cost
-    twice as much time as running it (bench/). The SQL is plain enough for SQLite and
-    PostgreSQL alike; the instances carry only the fields read here (others load on access).
+    At most one current enrolment per user and course exists (a database constraint), so the
+    join gives at most one row.
     """
-    sql, lesson_fields, course_fields = _lesson_query(published_only)
-    params = [course_slug, lesson_slug, True] if published_only else [course_slug, lesson_slug]
+    sql, (lesson_fields, course_fields, enrolment_fields) = _lesson_query(published_only)
+    params = [user_id, *CURRENT, course_slug, lesson_slug]
+    if published_only:
+        params.append(True)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(lesson_fields)
-    lesson = Lesson.from_db(connection.alias, lesson_fields, row[:split])
-    lesson.course = Course.from_db(connection.alias, course_fields, row[split:])
-    return lesson
+    lesson_end = len(lesson_fields)
+    course_end = lesson_end + len(course_fields)
+    lesson = Lesson.from_db(connection.alias, lesson_fields, row[:lesson_end])
+    lesson.course = Course.from_db(connection.alias, course_fields, row[lesson_end:course_end])
+    enrolment = None
+    if row[course_end] is not None:  # the enrolment's id: there is one
+        enrolment = Enrolment.from_db(connection.alias, enrolment_fields, row[course_end:])
+    return lesson, enrolment
+
+
+@functools.cache
+def _done_query() -> str:
+    completion, attempt = LessonCompletion._meta, Attempt._meta
+    return (
+        f"SELECT 'lesson', d.lesson_id FROM {completion.db_table} d "  # noqa: S608
+        f"JOIN {Lesson._meta.db_table} l ON l.id = d.lesson_id "
+        f"WHERE d.user_id = %s AND l.course_id = %s "
+        f"UNION ALL "
+        f"SELECT 'quiz', a.quiz_id FROM {attempt.db_table} a "
+        f"JOIN {Quiz._meta.db_table} q ON q.id = a.quiz_id "
+        f"WHERE a.user_id = %s AND q.course_id = %s AND a.passed = %s"
+    )
+
+
+def _done_in_course(user_id: int, course_id: int) -> tuple[set[int], set[int]]:
+    """Ids of the lessons the user completed and the quizzes they passed in the course."""
+    lessons, quizzes = set(), set()
+    with connection.cursor() as cursor:
+        cursor.execute(_done_query(), [user_id, course_id, user_id, course_id, True])
+        for kind, item_id in cursor.fetchall():
+            (lessons if kind == "lesson" else quizzes).add(item_id)
+    return lessons, quizzes

@@ -111,10 +111,12 @@ class Question(models.Model):
         _("points"), default=1, validators=[MinValueValidator(1)]
     )
     order = models.PositiveIntegerField(_("order"), default=0)
-    feedback_correct = models.TextField(_("feedback when correct"), blank=True)
-    feedback_incorrect = models.TextField(_("feedback when incorrect"), blank=True)
+    feedback_correct = models.TextField(_("feedback when correct (Markdown)"), blank=True)
+    feedback_correct_html = models.TextField(editable=False, blank=True)
+    feedback_incorrect = models.TextField(_("feedback when incorrect (Markdown)"), blank=True)
+    feedback_incorrect_html = models.TextField(editable=False, blank=True)
     partial_credit = models.BooleanField(
-        _("partial credit"), default=False, help_text=_("Multiple response only.")
+        _("partial credit"), default=False, help_text=_("Multiple response and matching only.")
     )
     accepted_answers = models.JSONField(
         _("accepted answers"), default=list, blank=True, help_text=_("Short answer only.")
@@ -145,7 +147,16 @@ class Question(models.Model):
         return f"{self.quiz}: {self.key}"
 
     def save(self, *args, **kwargs):
+        # Rendered once here rather than on every review (bench/: it was a quarter of a
+        # submission's time).
         self.prompt_html = render_markdown(self.prompt)
+        self.feedback_correct_html = render_markdown(self.feedback_correct)
+        self.feedback_incorrect_html = render_markdown(self.feedback_incorrect)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields, "prompt_html", "feedback_correct_html", "feedback_incorrect_html"
+            }
         super().save(*args, **kwargs)
 
     def clean(self):

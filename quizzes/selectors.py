@@ -18,7 +18,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from courses.markdown import render_markdown
 from courses.models import Course, Enrolment
 from courses.services.enrolment import get_current_enrolment
 
@@ -304,8 +303,8 @@ def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
                 points_awarded=Decimal(result["points"]),
                 correct=correct,
                 outcome=result["outcome"],
-                feedback_html=render_markdown(
-                    question.feedback_correct if correct else question.feedback_incorrect
+                feedback_html=(
+                    question.feedback_correct_html if correct else question.feedback_incorrect_html
                 ),
                 answer=answer,
                 choices=[
