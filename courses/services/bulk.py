@@ -7,6 +7,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -442,3 +443,26 @@ def offers_facilitation(user: User) -> bool:
     )
     facilitates = Cohort.facilitators.through.objects.filter(user_id=OuterRef("pk"))
     return User.objects.filter(Q(Exists(in_group)) | Q(Exists(facilitates)), pk=user.pk).exists()
+
+
+PENDING_AFTER = timedelta(minutes=10)
+
+
+def resend_pending_invitations(*, older_than: timedelta = PENDING_AFTER) -> int:
+    """Enqueue again every invitation whose email has not gone out after `older_than`.
+
+    The database, not the broker, says what is pending: an embedded broker loses the message of
+    a worker killed mid-task. Sending is safe to repeat (send_invitation), so a sweep that
+    overlaps a slow worker sends nothing twice. Returns how many were enqueued.
+    """
+    from ..tasks import send_invitation_task  # the tasks module imports this one
+
+    pending = Invitation.objects.filter(
+        sent_at__isnull=True,
+        accepted_at__isnull=True,
+        created_at__lt=timezone.now() - older_than,
+    ).values_list("pk", flat=True)
+    ids = list(pending)
+    for invitation_id in ids:
+        send_invitation_task.delay_on_commit(invitation_id)
+    return len(ids)

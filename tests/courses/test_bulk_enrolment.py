@@ -638,3 +638,41 @@ def test_an_invitation_brings_back_someone_who_had_left_the_cohort(cohort, cours
 
     assert enrolment.pk == left.pk
     assert enrolment.status == EnrolmentStatus.ACTIVE
+
+
+def test_sweep_sends_invitations_whose_email_never_went_out(
+    course, facilitator, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from courses.models import Invitation
+
+    cohort = make_cohort(course)
+    cohort.facilitators.add(facilitator)
+    lost = Invitation.objects.create(
+        cohort=cohort, email="lost@example.org", invited_by=facilitator
+    )
+    recent = Invitation.objects.create(
+        cohort=cohort, email="recent@example.org", invited_by=facilitator
+    )
+    sent = Invitation.objects.create(
+        cohort=cohort, email="sent@example.org", invited_by=facilitator, sent_at=timezone.now()
+    )
+    old = timezone.now() - timedelta(hours=1)
+    Invitation.objects.filter(pk__in=[lost.pk, sent.pk]).update(created_at=old)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resend_pending_invitations")
+    assert [m.to for m in mail.outbox] == [["lost@example.org"]]
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert lost.sent_at is not None and recent.sent_at is None
+
+    # A second sweep finds nothing pending: nothing is sent twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resend_pending_invitations")
+    assert len(mail.outbox) == 1
