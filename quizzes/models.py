@@ -155,7 +155,10 @@ class Question(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
-                *update_fields, "prompt_html", "feedback_correct_html", "feedback_incorrect_html"
+                *update_fields,
+                "prompt_html",
+                "feedback_correct_html",
+                "feedback_incorrect_html",
             }
         super().save(*args, **kwargs)
 
