@@ -1,0 +1,1 @@
+"""Certificates: records, the PDF renderer (pdf.py), verification and issuing tasks."""
