@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from certificates.models import Certificate, CertificateStatus
 from quizzes.models import Attempt, Quiz
 
 from .models import (
@@ -107,6 +108,12 @@ def get_my_learning(user) -> list[dict]:
         cohort_id__in=[e.cohort_id for e in enrolments]
     ).values_list("cohort_id", "module_id", "due_on"):
         due.setdefault(cohort_id, {})[module_id] = due_on
+    certificates = {
+        c.enrolment_id: c
+        for c in Certificate.objects.filter(
+            enrolment__in=enrolments, status=CertificateStatus.ISSUED
+        ).only("enrolment_id", "code", "status")
+    }
     today = timezone.localdate()
     rows = []
     for enrolment in enrolments:
@@ -121,7 +128,14 @@ def get_my_learning(user) -> list[dict]:
             (m for m in progress.modules if m.due_on and m.due_on >= today and m.percent < 100),
             key=lambda m: m.due_on,
         )
-        rows.append({"enrolment": enrolment, "progress": progress, "upcoming": upcoming})
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "progress": progress,
+                "upcoming": upcoming,
+                "certificate": certificates.get(enrolment.pk),
+            }
+        )
     return rows
 
 

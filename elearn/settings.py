@@ -46,6 +46,11 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env.str("SITE_NAME", default="elearn")
+# Printed on certificates of courses that have no certificate template of their own.
+CERTIFICATE_ISSUER = env.str(
+    "CERTIFICATE_ISSUER", default="Public Procurement and Human Rights Learning Lab"
+)
+CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -68,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "quizzes",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -261,7 +267,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "elearn.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_TOKEN_RATE", default="10/min"),
+        "certificate_verify": env.str("CERTIFICATE_VERIFY_RATE", default="30/min"),
+    },
     # Client addresses for rate limits: REMOTE_ADDR unless proxies we run add X-Forwarded-For.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

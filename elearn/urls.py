@@ -12,6 +12,7 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", include("courses.urls")),
     path("", include("quizzes.urls")),
+    path("", include("certificates.urls")),
     path("facilitate/", include("courses.facilitator_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

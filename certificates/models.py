@@ -1,0 +1,119 @@
+"""Certificates: one per enrolment, a snapshot of what it certifies, and its PDF."""
+
+import secrets
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course, Enrolment
+
+# Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or typed is unambiguous.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS = 4  # 4 groups of 4 characters: 16 x 5 = 80 random bits
+
+
+def new_verification_code() -> str:
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4 * CODE_GROUPS))
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+def normalise_code(text: str) -> str:
+    """A code as typed (any case, spaces, O for 0, I or L for 1) in its stored form."""
+    cleaned = "".join(c for c in text.upper() if c.isalnum())
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("Being issued")
+    ISSUED = "issued", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Paper(models.TextChoices):
+    A4 = "A4", _("A4 landscape")
+    LETTER = "LETTER", _("Letter landscape")
+
+
+class CertificateTemplate(models.Model):
+    """How a course's certificates look and who signs them (defaults apply without one)."""
+
+    course = models.OneToOneField(
+        Course, on_delete=models.CASCADE, related_name="certificate_template"
+    )
+    issuing_organisation = models.CharField(_("issuing organisation"), max_length=200)
+    signatory_name = models.CharField(_("signatory's name"), max_length=200)
+    signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    title = models.CharField(
+        _("title"), max_length=120, blank=True, help_text=_("Empty: 'Certificate of completion'.")
+    )
+    before_name = models.CharField(
+        _("text before the name"), max_length=200, blank=True,
+        help_text=_("Empty: 'This is to certify that'."),
+    )  # fmt: skip
+    primary_colour = models.CharField(_("primary colour"), max_length=7, default="#1F3A5F")
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#B08D57")
+    logo = models.FileField(_("logo (PNG)"), upload_to="certificate-logos/", blank=True)
+    paper = models.CharField(_("paper"), max_length=8, choices=Paper.choices, default=Paper.A4)
+
+    class Meta:
+        verbose_name = _("certificate template")
+        verbose_name_plural = _("certificate templates")
+
+    def __str__(self):
+        return str(self.course)
+
+
+class Certificate(models.Model):
+    """What was certified, frozen at issue: later changes to the course or the profile do not
+    change a certificate (a re-issue does, keeping the code)."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(_("verification code"), max_length=19, unique=True,
+                            default=new_verification_code, editable=False)  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=16, choices=CertificateStatus.choices,
+        default=CertificateStatus.PENDING,
+    )  # fmt: skip
+    participant_name = models.CharField(_("participant's name"), max_length=200)
+    course_title = models.CharField(_("course"), max_length=200)
+    course_language = models.CharField(_("language"), max_length=8)
+    cohort_name = models.CharField(_("cohort"), max_length=200, blank=True)
+    completed_on = models.DateField(_("completed on"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, null=True, blank=True)
+    issuing_organisation = models.CharField(_("issuing organisation"), max_length=200)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    # Delivery bookkeeping: how often issuing was tried, and whether it gave up.
+    attempts = models.PositiveIntegerField(default=0)
+    needs_attention = models.BooleanField(_("needs attention"), default=False)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="issued")
+                | (models.Q(issued_at__isnull=False) & ~models.Q(pdf_sha256="")),
+                name="issued_certificate_has_pdf",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="revoked") | models.Q(revoked_at__isnull=False),
+                name="revoked_certificate_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.participant_name}"
+
+    def get_absolute_url(self):
+        return reverse("certificate-verify-code", kwargs={"code": self.code})

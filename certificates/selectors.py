@@ -1,0 +1,48 @@
+"""Reads of certificates, with who may see what."""
+
+from django.http import Http404
+
+from courses.services.enrolment import can_manage_cohort
+
+from .models import Certificate, CertificateStatus, normalise_code
+
+
+def get_public_certificate(code: str) -> Certificate:
+    """An issued or revoked certificate by its code (any typing of it); Http404 otherwise."""
+    certificate = (
+        Certificate.objects.filter(
+            code=normalise_code(code),
+            status__in=[CertificateStatus.ISSUED, CertificateStatus.REVOKED],
+        )
+        .only(
+            "code",
+            "status",
+            "participant_name",
+            "course_title",
+            "course_language",
+            "completed_on",
+            "issuing_organisation",
+            "revoked_at",
+            "revoke_reason",
+        )
+        .first()
+    )
+    if certificate is None:
+        raise Http404("No such certificate.")
+    return certificate
+
+
+def get_certificate_pdf_for(user, code: str) -> Certificate:
+    """A certificate's record for downloading its PDF: its owner, the facilitators of its
+    cohort and admins only; Http404 for anyone else (whether it exists is not revealed)."""
+    certificate = (
+        Certificate.objects.select_related("enrolment__cohort")
+        .filter(code=normalise_code(code), status=CertificateStatus.ISSUED)
+        .first()
+    )
+    if certificate is None or not user.is_authenticated:
+        raise Http404("No such certificate.")
+    enrolment = certificate.enrolment
+    if enrolment.user_id != user.pk and not can_manage_cohort(user, enrolment.cohort):
+        raise Http404("No such certificate.")
+    return certificate

@@ -1,0 +1,251 @@
+"""Issuing certificates on completion, exactly once, through failures; verification and
+download, and who may download."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from certificates import services
+from certificates.models import Certificate, CertificateStatus, normalise_code
+from certificates.tasks import MAX_RETRIES, issue_certificate_task
+from courses.models import EnrolmentStatus
+from courses.services.progress import record_lesson_completion
+from tests.factories import enrol_user, make_cohort, make_course, make_facilitator_user, make_user
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
+@pytest.fixture
+def completed(db, django_capture_on_commit_callbacks):
+    """A participant who has just completed a course (the certificate task ran, eagerly)."""
+    course = make_course(modules=1, lessons_per_module=2, title="Buying with due diligence")
+    cohort = make_cohort(course, name="Nairobi 2026")
+    user = make_user(full_name="Nguyễn Thị Minh", country="VN", organisation="Ministry X")
+    enrolment = enrol_user(user, course, cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        for lesson in course.lessons.all():
+            record_lesson_completion(user, lesson)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+    return enrolment
+
+
+def stored_files(settings):
+    folder = settings.MEDIA_ROOT / "certificates"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_completing_a_course_issues_one_certificate_with_its_pdf(completed, settings):
+    certificate = Certificate.objects.get(enrolment=completed)
+    assert certificate.status == CertificateStatus.ISSUED
+    assert certificate.participant_name == "Nguyễn Thị Minh"
+    assert certificate.course_title == "Buying with due diligence"
+    assert certificate.cohort_name == "Nairobi 2026"
+    assert certificate.completed_on == timezone.localdate(completed.completed_at)
+    content = certificate.pdf.read()
+    assert content.startswith(b"%PDF")
+    assert hashlib.sha256(content).hexdigest() == certificate.pdf_sha256
+    assert len(stored_files(settings)) == 1
+
+
+def test_issuing_again_changes_nothing(completed, settings):
+    before = Certificate.objects.get(enrolment=completed)
+    for _ in range(3):
+        services.issue_certificate(completed.pk)
+        issue_certificate_task.delay(completed.pk)
+    after = Certificate.objects.get(enrolment=completed)
+    assert Certificate.objects.count() == 1
+    assert (after.code, after.pdf.name, after.issued_at) == (
+        before.code,
+        before.pdf.name,
+        before.issued_at,
+    )
+    assert len(stored_files(settings)) == 1
+
+
+def test_code_has_80_random_bits_and_reads_back_however_typed(completed):
+    code = Certificate.objects.get(enrolment=completed).code
+    groups = code.split("-")
+    assert [len(g) for g in groups] == [4, 4, 4, 4]
+    typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    assert normalise_code(typed) == code
+
+
+def test_a_transient_storage_failure_is_retried_then_issued(db, monkeypatch, settings):
+    course = make_course(modules=1, lessons_per_module=1)
+    enrolment = enrol_user(make_user(), course)
+    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
+    enrolment.save()
+    real = services.store_atomically
+    failures = iter([OSError("storage unreachable")])
+
+    def flaky(name, content):
+        error = next(failures, None)
+        if error:
+            raise error
+        return real(name, content)
+
+    monkeypatch.setattr(services, "store_atomically", flaky)
+    issue_certificate_task.delay(enrolment.pk)
+    certificate = Certificate.objects.get(enrolment=enrolment)
+    assert certificate.status == CertificateStatus.ISSUED
+    assert certificate.attempts == 1
+    assert not certificate.needs_attention
+    assert len(stored_files(settings)) == 1
+
+
+def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_looping(
+    db, monkeypatch, settings
+):
+    course = make_course(modules=1, lessons_per_module=1)
+    enrolment = enrol_user(make_user(), course)
+    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
+    enrolment.save()
+    calls = []
+
+    def broken(name, content):
+        calls.append(name)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "store_atomically", broken)
+    issue_certificate_task.delay(enrolment.pk)
+    certificate = Certificate.objects.get(enrolment=enrolment)
+    assert certificate.status == CertificateStatus.PENDING
+    assert certificate.needs_attention is True
+    assert "disk full" in certificate.last_error
+    assert len(calls) == MAX_RETRIES + 1
+    assert stored_files(settings) == []
+
+    # The sweep leaves it to a person; once mended, issuing again finishes it.
+    monkeypatch.undo()
+    Certificate.objects.filter(pk=certificate.pk).update(needs_attention=False)
+    services.issue_certificate(enrolment.pk)
+    assert Certificate.objects.get(pk=certificate.pk).status == CertificateStatus.ISSUED
+
+
+def test_reconcile_issues_completions_whose_message_was_lost(db, settings):
+    course = make_course(modules=1, lessons_per_module=1)
+    enrolment = enrol_user(make_user(), course)
+    long_ago = timezone.now() - timedelta(hours=1)
+    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, long_ago
+    enrolment.save()  # completed without any task: as if the broker lost it
+    call_command("reconcile_certificates")
+    assert Certificate.objects.get(enrolment=enrolment).status == CertificateStatus.ISSUED
+    call_command("reconcile_certificates")
+    assert Certificate.objects.count() == 1
+
+
+def test_verification_page_shows_what_is_certified_and_nothing_else(client, completed):
+    certificate = Certificate.objects.get(enrolment=completed)
+    response = client.get(certificate.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Valid certificate" in body
+    for shown in ("Nguyễn Thị Minh", "Buying with due diligence", certificate.code):
+        assert shown in body
+    for hidden in (completed.user.email, "Ministry X", "Viet Nam", "VN"):
+        assert hidden not in body.replace("VNA", "")
+
+
+def test_unknown_code_is_a_404_with_the_form_again(client, db):
+    response = client.get("/certificates/verify/AAAA-BBBB-CCCC-DDDD/")
+    assert response.status_code == 404
+    assert "No such certificate" in response.content.decode()
+    form = client.get("/certificates/verify/", {"code": "aaaa bbbb cccc dddd"})
+    assert form.status_code == 302
+    assert form["Location"].endswith("/certificates/verify/AAAA-BBBB-CCCC-DDDD/")
+
+
+def test_verification_api_gives_status_and_facts_only(api_client, completed):
+    certificate = Certificate.objects.get(enrolment=completed)
+    response = api_client.get(f"/api/v1/certificates/verify/{certificate.code.lower()}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["valid"] is True
+    assert data["participant_name"] == "Nguyễn Thị Minh"
+    assert set(data) == {
+        "code",
+        "status",
+        "valid",
+        "participant_name",
+        "course_title",
+        "completed_on",
+        "issuing_organisation",
+        "revoked_at",
+        "revoke_reason",
+    }
+    missing = api_client.get("/api/v1/certificates/verify/AAAA-BBBB-CCCC-DDDD/")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"
+
+
+def test_revoked_certificate_shows_as_revoked(client, completed):
+    certificate = Certificate.objects.get(enrolment=completed)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.REVOKED, revoked_at=timezone.now(), revoke_reason="Name error"
+    )
+    body = client.get(certificate.get_absolute_url()).content.decode()
+    assert "Revoked certificate" in body
+    assert "Name error" in body
+
+
+def test_look_ups_are_rate_limited_per_address(client, db, settings):
+    from django.core.cache import cache
+
+    from certificates.views import VerificationThrottle
+
+    cache.clear()
+    rate = int(VerificationThrottle.THROTTLE_RATES["certificate_verify"].split("/")[0])
+    statuses = [
+        client.get("/certificates/verify/AAAA-BBBB-CCCC-DDDD/").status_code for _ in range(rate + 1)
+    ]
+    assert statuses[:rate] == [404] * rate
+    assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize(
+    "who,page,api",
+    [
+        ("owner", 200, 200),
+        ("cohort facilitator", 200, 200),
+        ("admin", 200, 200),
+        ("other facilitator", 404, 404),
+        ("other participant", 404, 404),
+        ("anonymous", 404, 403),
+    ],
+)
+def test_pdf_download_matrix(client, api_client, completed, who, page, api):
+    certificate = Certificate.objects.get(enrolment=completed)
+    user = {
+        "owner": lambda: completed.user,
+        "cohort facilitator": lambda: _facilitator_of(completed.cohort),
+        "admin": lambda: make_user(is_staff=True),
+        "other facilitator": lambda: _facilitator_of(make_cohort(completed.course)),
+        "other participant": lambda: make_user(),
+        "anonymous": lambda: None,
+    }[who]()
+    if user is not None:
+        client.force_login(user)
+        api_client.force_authenticate(user)
+    response = client.get(f"/certificates/{certificate.code}/pdf/")
+    assert response.status_code == page
+    if page == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert api_client.get(f"/api/v1/certificates/{certificate.code}/pdf/").status_code == api
+
+
+def _facilitator_of(cohort):
+    facilitator = make_facilitator_user()
+    cohort.facilitators.add(facilitator)
+    return facilitator
