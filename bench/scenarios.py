@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from bench import BenchError
+from bench.certificates import certificates, profile_certificates
 from bench.data import (
     PARTICIPANT_EMAIL,
     QuizTaker,
@@ -275,6 +276,10 @@ def profile_submissions(count: int = 200) -> None:
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "lesson-page": lesson_page,
     "quiz-submit": quiz_submit,
+    "certificates": certificates,
 }
 # In-process profiles for --profile, besides a page's path.
-PROFILES: dict[str, Callable[[], None]] = {"quiz-submit": profile_submissions}
+PROFILES: dict[str, Callable[[], None]] = {
+    "quiz-submit": profile_submissions,
+    "certificates": profile_certificates,
+}

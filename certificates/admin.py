@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Certificate, CertificateTemplate
+from . import services
+from .models import Certificate, CertificateRevision, CertificateStatus, CertificateTemplate
 
 
 @admin.register(CertificateTemplate)
@@ -8,19 +13,78 @@ class CertificateTemplateAdmin(admin.ModelAdmin):
     list_display = ["course", "issuing_organisation", "signatory_name", "paper"]
 
 
+class RevisionInline(admin.TabularInline):
+    model = CertificateRevision
+    fields = ["participant_name", "course_title", "issued_at", "replaced_at", "replaced_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    """Certificates are made by the issuing task; here they are read, and found when they need
-    attention (issuing gave up after its retries)."""
+    """Certificates are made by the issuing task; here they are read, revoked with a reason,
+    re-issued after a name correction, and found when they need attention (issuing gave up
+    after its retries)."""
 
     list_display = ["code", "participant_name", "course_title", "status", "issued_at",
                     "needs_attention"]  # fmt: skip
     list_filter = ["status", "needs_attention", "course_language"]
     search_fields = ["code", "participant_name", "course_title"]
     readonly_fields = [f.name for f in Certificate._meta.fields]
+    inlines = [RevisionInline]
+    actions = ["revoke_selected", "reissue_selected"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Revoke the selected certificates (with a reason)"))
+    def revoke_selected(self, request, queryset):
+        issued = list(queryset.filter(status=CertificateStatus.ISSUED))
+        form = RevokeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for certificate in issued:
+                services.revoke_certificate(
+                    certificate, reason=form.cleaned_data["reason"], by=request.user
+                )
+            count = len(issued)
+            self.message_user(
+                request,
+                ngettext("%(count)d certificate revoked.", "%(count)d certificates revoked.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Revoke certificates"),
+            "certificates": issued,
+            "form": form,
+            "action": "revoke_selected",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/certificates/revoke.html", context)
+
+    @admin.action(description=_("Re-issue the selected certificates with the current name"))
+    def reissue_selected(self, request, queryset):
+        count = 0
+        for certificate in queryset.filter(status=CertificateStatus.ISSUED):
+            services.reissue_certificate(certificate, by=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d certificate re-issued.", "%(count)d certificates re-issued.", count)
+            % {"count": count},
+        )

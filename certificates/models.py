@@ -91,6 +91,7 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     # Delivery bookkeeping: how often issuing was tried, and whether it gave up.
     attempts = models.PositiveIntegerField(default=0)
     needs_attention = models.BooleanField(_("needs attention"), default=False)
@@ -117,3 +118,26 @@ class Certificate(models.Model):
 
     def get_absolute_url(self):
         return reverse("certificate-verify-code", kwargs={"code": self.code})
+
+
+class CertificateRevision(models.Model):
+    """What a certificate said before it was re-issued (a corrected name, say): its history."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="revisions")
+    participant_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=200)
+    pdf_name = models.CharField(max_length=255)
+    pdf_sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-replaced_at"]
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+
+    def __str__(self):
+        return f"{self.certificate.code} before {self.replaced_at:%Y-%m-%d}"

@@ -1,8 +1,15 @@
+from celery.signals import worker_ready
 from django.dispatch import receiver
 
 from courses.events import course_completed
 
-from .tasks import issue_certificate_task
+from .tasks import issue_certificate_task, reconcile_certificates_task
+
+
+@worker_ready.connect
+def reconcile_on_worker_start(sender=None, **kwargs):
+    # An embedded broker loses what a killed worker held: catch up as soon as a worker runs.
+    reconcile_certificates_task.delay()
 
 
 @receiver(course_completed)

@@ -11,13 +11,15 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.models import Enrolment, EnrolmentStatus
 
-from .models import Certificate, CertificateStatus, CertificateTemplate
+from .models import Certificate, CertificateRevision, CertificateStatus, CertificateTemplate
 from .pdf import CertificateData, render_certificate
 
 
@@ -49,7 +51,15 @@ def issue_certificate(enrolment_id: int) -> Certificate:
         locked.needs_attention = False
         locked.last_error = ""
         locked.save()
+        certificate_id = locked.pk
+        transaction.on_commit(lambda: _enqueue_email(certificate_id))
     return locked
+
+
+def _enqueue_email(certificate_id: int) -> None:
+    from .tasks import send_certificate_email_task  # the tasks module imports this one
+
+    send_certificate_email_task.delay(certificate_id)
 
 
 def _record_for(enrolment_id: int) -> Certificate:
@@ -161,3 +171,87 @@ def list_enrolments_missing_a_certificate(*, older_than):
         status=EnrolmentStatus.COMPLETED,
         completed_at__lt=timezone.now() - older_than,
     ).exclude(certificate__status__in=[CertificateStatus.ISSUED, CertificateStatus.REVOKED])
+
+
+@transaction.atomic
+def revoke_certificate(certificate: Certificate, *, reason: str, by) -> Certificate:
+    """Revoke an issued certificate; verification then shows it as revoked, with the reason.
+
+    Revoking a revoked certificate changes nothing; a reason is required.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValueError("A reason is required to revoke a certificate.")
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.status == CertificateStatus.REVOKED:
+        return locked
+    if locked.status != CertificateStatus.ISSUED:
+        raise ValueError("Only an issued certificate can be revoked.")
+    locked.status = CertificateStatus.REVOKED
+    locked.revoked_at = timezone.now()
+    locked.revoke_reason = reason
+    locked.save(update_fields=["status", "revoked_at", "revoke_reason"])
+    return locked
+
+
+def reissue_certificate(certificate: Certificate, *, by) -> Certificate:
+    """Issue the certificate again with the participant's name as it is now on their profile
+    (after a correction): a new PDF under the same code; the earlier one stays in the history.
+    """
+    current = Certificate.objects.select_related("enrolment__user").get(pk=certificate.pk)
+    if current.status != CertificateStatus.ISSUED:
+        raise ValueError("Only an issued certificate can be re-issued.")
+    user = current.enrolment.user
+    current.participant_name = user.full_name or user.email
+    content = render_certificate(certificate_data(current))
+    digest = hashlib.sha256(content).hexdigest()
+    name = store_atomically(f"certificates/{current.code}-{digest[:12]}.pdf", content)
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=current.pk)
+        if locked.pdf_sha256 == digest:
+            return locked  # nothing changed
+        CertificateRevision.objects.create(
+            certificate=locked,
+            participant_name=locked.participant_name,
+            course_title=locked.course_title,
+            pdf_name=locked.pdf.name,
+            pdf_sha256=locked.pdf_sha256,
+            issued_at=locked.issued_at,
+            replaced_by=by,
+        )
+        locked.participant_name = current.participant_name
+        locked.pdf.name = name
+        locked.pdf_sha256 = digest
+        locked.issued_at = timezone.now()
+        locked.save(update_fields=["participant_name", "pdf", "pdf_sha256", "issued_at"])
+    return locked
+
+
+def send_certificate_email(certificate_id: int) -> bool:
+    """Tell the participant their certificate is ready, once (emailed_at is set as it is sent,
+    under a row lock, so a second run sends nothing). True if this call sent it."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("enrolment__user")
+            .filter(pk=certificate_id, status=CertificateStatus.ISSUED, emailed_at__isnull=True)
+            .first()
+        )
+        if certificate is None:
+            return False
+        user = certificate.enrolment.user
+        scheme = "http" if settings.DEBUG else "https"
+        root = f"{scheme}://{Site.objects.get_current().domain}"
+        with translation.override(user.preferred_language or certificate.course_language):
+            context = {
+                "certificate": certificate,
+                "site_name": settings.SITE_NAME,
+                "download_url": root + reverse("certificate-download", args=[certificate.code]),
+                "verification_url": verification_url(certificate.code),
+            }
+            subject = render_to_string("certificates/email/issued_subject.txt", context)
+            body = render_to_string("certificates/email/issued_message.txt", context)
+        EmailMessage(" ".join(subject.split()), body, to=[user.email]).send()
+        certificate.emailed_at = timezone.now()
+        certificate.save(update_fields=["emailed_at"])
+    return True

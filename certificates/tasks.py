@@ -4,7 +4,12 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.db.models import Q
 
-from .services import issue_certificate, list_enrolments_missing_a_certificate, record_failure
+from .services import (
+    issue_certificate,
+    list_enrolments_missing_a_certificate,
+    record_failure,
+    send_certificate_email,
+)
 
 MAX_RETRIES = 5
 
@@ -25,6 +30,10 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
         if give_up:
             return
         raise self.retry(exc=error, countdown=min(2**self.request.retries * 5, 600)) from error
+    except Exception as error:
+        # Not transient (bad data, a bug): retrying cannot help, so a person must look.
+        record_failure(enrolment_id, repr(error), give_up=True)
+        raise
 
 
 @shared_task
@@ -39,3 +48,9 @@ def reconcile_certificates_task(minutes: int = 5) -> int:
     for enrolment_id in ids:
         issue_certificate_task.delay(enrolment_id)
     return len(ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def send_certificate_email_task(certificate_id: int) -> None:
+    """Email the participant that their certificate is ready (safe to run twice)."""
+    send_certificate_email(certificate_id)

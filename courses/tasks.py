@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .models import Invitation
-from .services.bulk import send_invitation
+from .services.bulk import resend_pending_invitations, send_invitation
 
 
 @shared_task(
@@ -18,3 +18,9 @@ def send_invitation_task(invitation_id: int) -> None:
     invitation = Invitation.objects.filter(pk=invitation_id).first()
     if invitation is not None:  # its cohort may have been deleted since
         send_invitation(invitation)
+
+
+@shared_task
+def resend_pending_invitations_task() -> int:
+    """The invitation sweep (resend_pending_invitations), for celery beat."""
+    return resend_pending_invitations()

@@ -249,6 +249,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection after every task unless told to reuse
+# it: reconnecting to PostgreSQL cost more than rendering a certificate (bench/).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
+# Sweeps that enqueue again what the database says is pending (run by `celery beat`, or by
+# the worker itself with `--beat` as `make run` does).
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-certificates": {
+        "task": "certificates.tasks.reconcile_certificates_task",
+        "schedule": 300.0,
+    },
+    "resend-pending-invitations": {
+        "task": "courses.tasks.resend_pending_invitations_task",
+        "schedule": 600.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The number of reverse proxies of ours in front of the app. Rate limits (allauth's and the API's)
 # take the client's address from X-Forwarded-For only that many hops deep; with 0 they use the

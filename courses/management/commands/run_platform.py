@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -19,7 +20,18 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, **options):
         python = sys.executable
         worker = subprocess.Popen(
-            [python, "-m", "celery", "-A", "elearn", "worker", "--loglevel=INFO", "--concurrency=2"]
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "elearn",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--beat",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ]
         )
         web = subprocess.Popen([python, "manage.py", "runserver", f"{host}:{port}"])
         self.stdout.write(

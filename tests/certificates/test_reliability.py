@@ -1,0 +1,228 @@
+"""Issuing certificates exactly once against real `celery worker` processes: duplicate
+deliveries, a worker killed mid-task, and storage failing for a while or for good.
+
+Faults are injected by starting the worker through tests/certificates/faulty_worker.py, so the
+app code runs unchanged. Each worker runs in its own process group and is killed in teardown.
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateStatus
+from certificates.tasks import MAX_RETRIES, issue_certificate_task, reconcile_certificates_task
+from courses.models import EnrolmentStatus
+from elearn.celery import app
+from tests.elearn.test_celery import database_url, wait_for
+from tests.factories import enrol_user, make_course, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.worker_process,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("own_queue"),
+]
+
+
+def use_default_queue(name):
+    app.conf.task_default_queue = name
+    for cached in ("queues", "default_queue", "router"):  # derived from the setting, lazily
+        app.amqp.__dict__.pop(cached, None)
+
+
+@pytest.fixture
+def own_queue(settings):
+    """Tasks go through the broker, to a queue of this test session's own.
+
+    Other test sessions on the same machine share the broker (the filesystem broker's folder
+    in var/test, or the same Redis database): on the shared default queue, their workers would
+    take these messages and these workers theirs.
+    """
+    name = f"elearn-test-{os.getpid()}"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    default = app.conf.task_default_queue
+    use_default_queue(name)
+    app.control.purge()
+    yield name
+    app.control.purge()
+    use_default_queue(default)
+
+
+@pytest.fixture
+def media_root(tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def start_worker(own_queue, media_root, tmp_path):
+    """start_worker(fault="none"): a `celery worker` process on this test's database, broker
+    and media folder, with the fault of tests/certificates/faulty_worker.py injected."""
+    started = []
+
+    def start(fault="none"):
+        log_path = tmp_path / f"worker-{len(started)}-{fault}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "MEDIA_ROOT": str(media_root),
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "TEST_WORKER_QUEUE": own_queue,
+        }
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.certificates.faulty_worker",
+                    fault,
+                    "-A",
+                    "elearn",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    f"test-{os.getpid()}-{len(started)}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as one
+            )
+        process.log_path = log_path
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        kill(process)
+
+
+def kill(process, sig=signal.SIGKILL):
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=10)
+
+
+def logs(*processes):
+    return "\n".join(f"--- {p.log_path.name}\n{p.log_path.read_text()}" for p in processes)
+
+
+@pytest.fixture
+def completed_enrolment(db):
+    """A completed enrolment whose certificate task was never enqueued (the tests enqueue)."""
+    enrolment = enrol_user(make_user(full_name="Ngozi Adichie"), make_course(lessons_per_module=1))
+    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
+    enrolment.save()
+    return enrolment
+
+
+def certificate_files(media_root):
+    """Published PDFs and leftover temporary files, by name."""
+    folder = media_root / "certificates"
+    names = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    return (
+        [n for n in names if not n.startswith(".partial-")],
+        [n for n in names if n.startswith(".partial-")],
+    )
+
+
+def status_of(enrolment):
+    return Certificate.objects.filter(enrolment=enrolment).values_list("status", flat=True).first()
+
+
+def assert_one_issued_certificate_with_its_file(enrolment, media_root):
+    assert Certificate.objects.filter(enrolment=enrolment).count() == 1
+    certificate = Certificate.objects.get(enrolment=enrolment)
+    assert certificate.status == CertificateStatus.ISSUED
+    published, _partial = certificate_files(media_root)
+    assert published == [Path(certificate.pdf.name).name]
+    content = (media_root / certificate.pdf.name).read_bytes()
+    assert content.startswith(b"%PDF")
+    assert hashlib.sha256(content).hexdigest() == certificate.pdf_sha256
+    return certificate
+
+
+def test_duplicate_deliveries_to_two_workers_issue_one_certificate_and_one_file(
+    completed_enrolment, start_worker, media_root
+):
+    workers = [start_worker(), start_worker()]
+    # The sweep first (nothing is issued yet, so it enqueues), then the same message again.
+    assert reconcile_certificates_task(minutes=0) == 1
+    for _ in range(4):
+        issue_certificate_task.delay(completed_enrolment.pk)
+
+    issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
+    assert issued, logs(*workers)
+    certificate = assert_one_issued_certificate_with_its_file(completed_enrolment, media_root)
+    assert certificate.attempts == 0
+    assert certificate_files(media_root)[1] == []
+
+
+def test_a_worker_killed_mid_render_leaves_no_file_and_the_sweep_issues_exactly_once(
+    completed_enrolment, start_worker, media_root
+):
+    blocked = start_worker("block-render")
+    issue_certificate_task.delay(completed_enrolment.pk)
+    pending = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.PENDING, 60)
+    assert pending, logs(blocked)
+
+    kill(blocked)
+    assert blocked.returncode == -signal.SIGKILL
+    assert status_of(completed_enrolment) == CertificateStatus.PENDING
+    assert certificate_files(media_root) == ([], [])  # killed while rendering: nothing written
+
+    worker = start_worker()
+    # Redis keeps the killed worker's message unacknowledged until its visibility timeout and
+    # the filesystem broker has already dropped it: either way the sweep finds the work again.
+    assert reconcile_certificates_task(minutes=0) == 1
+    issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
+    assert issued, logs(blocked, worker)
+    certificate = assert_one_issued_certificate_with_its_file(completed_enrolment, media_root)
+    assert certificate.attempts == 0
+    assert certificate_files(media_root)[1] == []
+
+
+def test_storage_failing_once_is_retried_with_backoff_then_issued(
+    completed_enrolment, start_worker, media_root
+):
+    worker = start_worker("fail-store-once")
+    issue_certificate_task.delay(completed_enrolment.pk)
+    issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
+    assert issued, logs(worker)
+    certificate = assert_one_issued_certificate_with_its_file(completed_enrolment, media_root)
+    assert certificate.attempts == 1
+    assert not certificate.needs_attention
+
+
+def test_storage_failing_for_good_marks_the_certificate_for_attention_after_the_limit(
+    completed_enrolment, start_worker, media_root
+):
+    worker = start_worker("fail-store-always")
+    issue_certificate_task.delay(completed_enrolment.pk)
+
+    def gave_up():
+        return Certificate.objects.filter(
+            enrolment=completed_enrolment, needs_attention=True
+        ).exists()
+
+    assert wait_for(gave_up, 60), logs(worker)
+    certificate = Certificate.objects.get(enrolment=completed_enrolment)
+    assert certificate.status == CertificateStatus.PENDING
+    assert certificate.attempts == MAX_RETRIES + 1
+    assert "storage unreachable" in certificate.last_error
+    assert certificate_files(media_root) == ([], [])
+    # The sweep leaves it to a person instead of looping.
+    assert reconcile_certificates_task(minutes=0) == 0
