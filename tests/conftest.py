@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -59,3 +61,25 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def own_queue(settings):
+    """Tasks go through the broker, to a queue of this test session's own.
+
+    Other test sessions on the same machine share the broker (the filesystem broker's folder
+    in var/test, or the same Redis database): on the shared default queue, their workers would
+    take these messages and these workers theirs.
+    """
+    from elearn.celery import app
+    from tests.workers import use_default_queue
+
+    name = f"elearn-test-{os.getpid()}"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    default = app.conf.task_default_queue
+    use_default_queue(name)
+    app.control.purge()
+    yield name
+    app.control.purge()
+    use_default_queue(default)

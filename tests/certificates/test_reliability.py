@@ -18,9 +18,8 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateStatus
 from certificates.tasks import MAX_RETRIES, issue_certificate_task, reconcile_certificates_task
 from courses.models import EnrolmentStatus
-from elearn.celery import app
-from tests.elearn.test_celery import database_url, wait_for
 from tests.factories import enrol_user, make_course, make_user
+from tests.workers import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,31 +28,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("own_queue"),
 ]
-
-
-def use_default_queue(name):
-    app.conf.task_default_queue = name
-    for cached in ("queues", "default_queue", "router"):  # derived from the setting, lazily
-        app.amqp.__dict__.pop(cached, None)
-
-
-@pytest.fixture
-def own_queue(settings):
-    """Tasks go through the broker, to a queue of this test session's own.
-
-    Other test sessions on the same machine share the broker (the filesystem broker's folder
-    in var/test, or the same Redis database): on the shared default queue, their workers would
-    take these messages and these workers theirs.
-    """
-    name = f"elearn-test-{os.getpid()}"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    default = app.conf.task_default_queue
-    use_default_queue(name)
-    app.control.purge()
-    yield name
-    app.control.purge()
-    use_default_queue(default)
 
 
 @pytest.fixture

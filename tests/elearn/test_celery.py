@@ -7,38 +7,25 @@ second run). The separate-process test starts `celery worker` as an operator wou
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from celery.contrib.django.task import DjangoTask
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.tasks import send_email_task
 from elearn.celery import app
+from tests.workers import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def real_broker(settings):
-    """Switch off eager mode so tasks go through the broker; start from an empty queue."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    app.control.purge()
-    yield app
-    app.control.purge()
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+def real_broker(own_queue):
+    """Tasks go through the broker, on this session's own queue (tests/conftest.py)."""
+    return app
 
 
 def email_kwargs(subject):
@@ -70,16 +57,8 @@ def test_task_of_a_rolled_back_transaction_is_never_enqueued(real_broker):
     assert [m.subject for m in mail.outbox] == ["Marker"]
 
 
-def database_url():
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def worker_process(real_broker, tmp_path):
+def worker_process(real_broker, own_queue, tmp_path):
     """A `celery worker` in its own process, on this test's database and broker."""
     outbox = tmp_path / "outbox"
     outbox.mkdir()
@@ -102,6 +81,8 @@ def worker_process(real_broker, tmp_path):
             "--loglevel=INFO",
             "--without-mingle",
             "--without-gossip",
+            "--queues",
+            own_queue,
             "-n",
             f"test-{os.getpid()}@%h",
         ],
