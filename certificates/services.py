@@ -41,19 +41,21 @@ def issue_certificate(enrolment_id: int) -> Certificate:
     digest = hashlib.sha256(content).hexdigest()
     name = store_atomically(f"certificates/{certificate.code}-{digest[:12]}.pdf", content)
     with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-        if locked.status != CertificateStatus.PENDING:  # another worker finished first
-            return locked
-        locked.pdf.name = name
-        locked.pdf_sha256 = digest
-        locked.status = CertificateStatus.ISSUED
-        locked.issued_at = timezone.now()
-        locked.needs_attention = False
-        locked.last_error = ""
-        locked.save()
-        certificate_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_email(certificate_id))
-    return locked
+        # One conditional UPDATE: only the first worker to get here moves it to issued.
+        issued = Certificate.objects.filter(
+            pk=certificate.pk, status=CertificateStatus.PENDING
+        ).update(
+            pdf=name,
+            pdf_sha256=digest,
+            status=CertificateStatus.ISSUED,
+            issued_at=timezone.now(),
+            needs_attention=False,
+            last_error="",
+        )
+        if issued:
+            certificate_id = certificate.pk
+            transaction.on_commit(lambda: _enqueue_email(certificate_id))
+    return Certificate.objects.get(pk=certificate.pk)
 
 
 def _enqueue_email(certificate_id: int) -> None:
