@@ -17,14 +17,12 @@ import cProfile
 import os
 import pstats
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench import BenchError
-from bench.harness import ROOT, Bench
+from bench.harness import BackgroundProcess, Bench
 
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 CERTIFICATES = 300
@@ -230,60 +228,26 @@ def _remove_stored_files() -> None:
     shutil.rmtree(Path(settings.MEDIA_ROOT) / "certificates", ignore_errors=True)
 
 
-class Worker:
+class Worker(BackgroundProcess):
     """One Celery worker process (prefork, concurrency 1) in its own process group."""
 
-    def __init__(self, log_path: Path, env: dict[str, str]):
-        self.log_path = log_path
-        self.env = env
-        self.proc: subprocess.Popen | None = None
+    name = "the Celery worker"
 
-    def __enter__(self) -> Worker:
-        command = [
+    def __init__(self, log_path: Path, env: dict[str, str]):
+        super().__init__(log_path, {**env, "CELERY_BROKER_URL": BROKER_URL})
+
+    def command(self) -> list[str]:
+        return [
             sys.executable, *(["-m", "cProfile", "-o", WORKER_PROFILE] if WORKER_PROFILE else []),
             "-m", "celery", "-A", "elearn", "worker",
             "--pool", POOL, "--concurrency", "1", "--loglevel", "WARNING",
             "--without-gossip", "--without-mingle", "--without-heartbeat", *WORKER_ARGS,
         ]  # fmt: skip
-        env = {**os.environ, **self.env, "CELERY_BROKER_URL": BROKER_URL}
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def _wait_until_ready(self, timeout: float = 30) -> None:
+    def is_ready(self) -> bool:
         from elearn.celery import app
 
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"the Celery worker exited at start-up:\n{self.log()}")
-            if app.control.ping(timeout=0.5):
-                return
-        raise BenchError(f"the Celery worker did not answer within {timeout:.0f} s:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()  # warm shutdown: the main process stops its child
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # our own group (start_new_session)
-            self.proc.wait()
+        return bool(app.control.ping(timeout=0.5))
 
 
 def profile_certificates(count: int = 200) -> None:

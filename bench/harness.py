@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import http.client
 import os
 import secrets
@@ -104,32 +105,34 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Server:
-    """gunicorn with WORKERS sync workers serving bench.settings, in its own process group."""
+class BackgroundProcess(abc.ABC):
+    """A process started for the bench in its own process group, waited for until it is
+    ready, and always stopped (also on error or Ctrl-C). Subclasses give the command, a name,
+    and `is_ready()`."""
 
-    def __init__(self, log_path: Path):
+    name = "process"
+
+    def __init__(self, log_path: Path, env: dict[str, str] | None = None):
         self.log_path = log_path
-        self.port = _free_port()
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+    @abc.abstractmethod
+    def command(self) -> list[str]:
+        """The command line that starts the process."""
 
-    def __enter__(self) -> Server:
-        command = [
-            sys.executable, "-m", "gunicorn", "elearn.wsgi:application",
-            "--bind", f"{HOST}:{self.port}",
-            "--workers", str(WORKERS),
-            "--worker-class", "sync",
-            "--log-level", "warning",
-        ]  # fmt: skip
+    @abc.abstractmethod
+    def is_ready(self) -> bool:
+        """Whether the process answers yet (polled until it does)."""
+
+    def __enter__(self):
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+                self.command(), cwd=ROOT, env={**os.environ, **self.env}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
         try:
-            self._wait_until_serving()
+            self._wait_until_ready()
         except BaseException:
             self.stop()
             raise
@@ -138,19 +141,15 @@ class Server:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
-    def _wait_until_serving(self, timeout: float = 30) -> None:
+    def _wait_until_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"gunicorn exited at start-up:\n{self.log()}")
-            try:
-                status, _ = http_get(self.base_url, "/")
-                if status == 200:
-                    return
-            except OSError:
-                pass
+                raise BenchError(f"{self.name} exited at start-up:\n{self.log()}")
+            if self.is_ready():
+                return
             time.sleep(0.2)
-        raise BenchError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log()}")
+        raise BenchError(f"{self.name} did not answer within {timeout:.0f} s:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -158,12 +157,42 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.terminate()  # the arbiter stops its workers
+        self.proc.terminate()  # the main process stops its own children
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)  # our own group (start_new_session)
             self.proc.wait()
+
+
+class Server(BackgroundProcess):
+    """gunicorn with WORKERS sync workers serving bench.settings, in its own process group."""
+
+    name = "gunicorn"
+
+    def __init__(self, log_path: Path):
+        super().__init__(log_path)
+        self.port = _free_port()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "elearn.wsgi:application",
+            "--bind", f"{HOST}:{self.port}",
+            "--workers", str(WORKERS),
+            "--worker-class", "sync",
+            "--log-level", "warning",
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        try:
+            status, _ = http_get(self.base_url, "/")
+        except OSError:
+            return False
+        return status == 200
 
 
 def http_get(base_url: str, path: str, headers: dict[str, str] | None = None):
