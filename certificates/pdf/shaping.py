@@ -1,0 +1,225 @@
+"""Fonts and text shaping: from a line of Unicode text to positioned glyphs in embedded fonts.
+
+Every run of text is shaped with HarfBuzz (uharfbuzz) so Arabic joins, Vietnamese marks sit right
+and Latin kerns. reportlab's own font machinery still embeds the (subset) Noto fonts and writes
+the glyphs; `_ShapingFont` bridges the two. Shaped glyphs that have no character of their own
+(Arabic contextual forms, ligatures) are given private-use codes whose ToUnicode entries spell
+the source text, so copying or extracting the text gives the participant's name back.
+
+Glyphs are written in visual order (left to right), as PDF requires; right-to-left runs carry
+their text mirrored in ToUnicode so that a reader applying the bidi algorithm to the extracted
+line recovers the logical text. `_runs` is the small bidi algorithm that orders a line's runs.
+
+Fonts are registered once per process, lazily, and shaped lines are cached: the fonts' glyph
+codes and widths are process state shared by every render, so the renderer is meant for one
+thread per process (Celery prefork workers, gunicorn sync workers).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import uharfbuzz as hb
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont, makeToUnicodeCMap
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+
+class _ShapingFont(TTFont):
+    """A TTFont that draws HarfBuzz glyphs and keeps their source text for ToUnicode."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        # Subsets hold only the glyphs a certificate uses. reportlab's default (asciiReadable)
+        # also embeds all printable ASCII in every subset so that the content stream reads as
+        # ASCII; it made certificates half as large again, and slower to subset and deflate,
+        # for no visible difference: text is extracted through ToUnicode either way.
+        super().__init__(name, str(path), asciiReadable=0)
+        data = path.read_bytes()
+        self.hb_font = hb.Font(hb.Face(hb.Blob(data)))
+        self.upem = self.hb_font.face.upem
+        self._codes: dict[tuple[int, str], int] = {}
+        self.code_text: dict[int, str] = {}
+        self._next_private = 0xE000
+        self.chars = frozenset(chr(c) for c in self.face.charToGlyph)
+
+    def code_for(self, gid: int, text: str) -> int:
+        """A character code that draws glyph `gid` and extracts as `text`."""
+        key = (gid, text)
+        code = self._codes.get(key)
+        if code is None:
+            face = self.face
+            if len(text) == 1 and face.charToGlyph.get(ord(text)) == gid:
+                code = ord(text)
+            else:
+                code = self._next_private
+                while code in face.charToGlyph:
+                    code += 1
+                if code > 0xF8FF:
+                    raise ValueError(f"font {self.fontName}: private-use codes exhausted")
+                self._next_private = code + 1
+                face.charToGlyph[code] = gid
+                face.charWidths[code] = self.hb_font.get_glyph_h_advance(gid) * 1000 / self.upem
+                self.code_text[code] = text
+            self._codes[key] = code
+        return code
+
+    def addObjects(self, doc) -> None:
+        state = self.state.get(doc)
+        subsets = [list(s) for s in state.subsets] if state else []
+        super().addObjects(doc)
+        for n, subset in enumerate(subsets):
+            if not any(c in self.code_text for c in subset):
+                continue
+            base = b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))
+            base = base.decode("pdfdoc")
+            stream = doc.idToObject["toUnicodeCMap:" + base]
+            stream.content = _to_unicode_cmap(base, subset, self.code_text)
+
+
+def _to_unicode_cmap(base: str, subset: list[int], code_text: dict[int, str]) -> str:
+    """reportlab's ToUnicode CMap for a subset, with the source text of the shaped glyphs."""
+    lines = makeToUnicodeCMap(base, subset).split("\n")
+    first = lines.index(f"{len(subset)} beginbfchar") + 1
+    for i, c in enumerate(subset):
+        text = code_text.get(c)
+        if text is not None:
+            # Only a cluster's first glyph carries its text; the others extract as a zero-width
+            # space, so a name drawn with extra glyphs (a base and its mark) is not repeated.
+            hexed = text.encode("utf-16-be").hex().upper() or "200B"
+            lines[first + i] = f"<{i:02X}> <{hexed}>"
+    return "\n".join(lines)
+
+
+@cache
+def fonts() -> dict[str, _ShapingFont]:
+    """Register the bundled fonts once per process."""
+    files = {
+        "serif": "NotoSerif-Regular.ttf",
+        "serif-bold": "NotoSerif-Bold.ttf",
+        "naskh": "NotoNaskhArabic-Regular.ttf",
+        "naskh-bold": "NotoNaskhArabic-Bold.ttf",
+    }
+    registered = {}
+    for key, filename in files.items():
+        font = _ShapingFont(f"Cert-{key}", FONT_DIR / filename)
+        pdfmetrics.registerFont(font)
+        registered[key] = font
+    return registered
+
+
+def _is_rtl_char(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL")
+
+
+def _is_ltr_char(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("L", "EN", "AN")
+
+
+def _runs(text: str, base_rtl: bool) -> list[tuple[bool, str]]:
+    """Split one line into directional runs in visual order (a simplified bidi algorithm).
+
+    Strong characters set the direction; numbers count as left to right; neutrals between two
+    runs of one direction join it, other neutrals take the paragraph's direction. Enough for
+    single-line certificate text (names, titles, dates, codes); no explicit embeddings.
+    """
+    dirs: list[bool | None] = [
+        True if _is_rtl_char(ch) else False if _is_ltr_char(ch) else None for ch in text
+    ]
+    resolved: list[bool] = []
+    for i, d in enumerate(dirs):
+        if d is not None:
+            resolved.append(d)
+            continue
+        before = next((x for x in reversed(dirs[:i]) if x is not None), base_rtl)
+        after = next((x for x in dirs[i + 1 :] if x is not None), base_rtl)
+        resolved.append(before if before == after else base_rtl)
+    runs: list[tuple[bool, str]] = []
+    for ch, rtl in zip(text, resolved, strict=True):
+        if runs and runs[-1][0] == rtl:
+            runs[-1] = (rtl, runs[-1][1] + ch)
+        else:
+            runs.append((rtl, ch))
+    return runs[::-1] if base_rtl else runs
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A shaped run in one font and one direction, ready to draw with a text object.
+
+    `text` is a plain string when no glyph is kerned or offset: reportlab writes it exactly as
+    it would the ShapedStr, without walking every glyph's position on every render.
+    """
+
+    font: _ShapingFont
+    text: str | ShapedStr
+    advance: float  # in thousandths of the font size
+
+
+@lru_cache(maxsize=1024)
+def shape(text: str, *, bold: bool, base_rtl: bool) -> tuple[Piece, ...]:
+    """Shape a line into pieces (one font, one direction each) in visual order.
+
+    Cached, and independent of the font size: the wording, organisation and signatory repeat
+    on every certificate of a course, and a line shrunk to fit is not shaped a second time.
+    """
+    registered = fonts()
+    latin = registered["serif-bold" if bold else "serif"]
+    arabic = registered["naskh-bold" if bold else "naskh"]
+    pieces = []
+    for rtl, run in _runs(unicodedata.normalize("NFC", text), base_rtl):
+        # Within a run, split where the font changes (Arabic script vs everything else).
+        chunks: list[tuple[_ShapingFont, str]] = []
+        for ch in run:
+            font = arabic if (rtl and ch in arabic.chars) or _is_rtl_char(ch) else latin
+            if chunks and chunks[-1][0] is font:
+                chunks[-1] = (font, chunks[-1][1] + ch)
+            else:
+                chunks.append((font, ch))
+        if rtl:
+            chunks.reverse()
+        pieces.extend(_shape_run(font, chunk, rtl) for font, chunk in chunks)
+    return tuple(pieces)
+
+
+def _shape_run(font: _ShapingFont, text: str, rtl: bool) -> Piece:
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    buf.direction = "rtl" if rtl else "ltr"
+    buf.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+    hb.shape(font.hb_font, buf, {"kern": True, "liga": True})
+    infos, positions = buf.glyph_infos, buf.glyph_positions
+    clusters = [*sorted({info.cluster for info in infos}), len(text)]
+    next_cluster = dict(pairwise(clusters))
+    scale = 1000 / font.upem
+    chars, shape_data, seen = [], [], set()
+    advance = 0.0
+    for info, pos in zip(infos, positions, strict=True):
+        cluster = info.cluster
+        source = "" if cluster in seen else text[cluster : next_cluster[cluster]]
+        seen.add(cluster)
+        if rtl:
+            source = source[::-1]
+        code = font.code_for(info.codepoint, source)
+        chars.append(chr(code))
+        x_advance = pos.x_advance * scale
+        advance += x_advance
+        shape_data.append(
+            ShapeData(
+                cluster,
+                x_advance,
+                pos.y_advance * scale,
+                pos.x_offset * scale,
+                pos.y_offset * scale,
+                font.face.charWidths[code],
+            )
+        )
+    glyphs = "".join(chars)
+    if all(s.x_offset == s.y_offset == 0 and s.width == s.x_advance for s in shape_data):
+        return Piece(font, glyphs, advance)
+    return Piece(font, ShapedStr(glyphs, shape_data), advance)
