@@ -1,1 +1,2 @@
-"""Certificates: records, the PDF renderer (pdf.py), verification and issuing tasks."""
+"""Certificates: records, the PDF renderer (the pdf package), verification, issuing tasks and
+work on a whole cohort's certificates (batches)."""

@@ -1,11 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Certificate, CertificateRevision, CertificateStatus, CertificateTemplate
+from .models import (
+    Certificate,
+    CertificateBatch,
+    CertificateRevision,
+    CertificateStatus,
+    CertificateTemplate,
+)
 
 
 @admin.register(CertificateTemplate)
@@ -88,3 +96,38 @@ class CertificateAdmin(admin.ModelAdmin):
             ngettext("%(count)d certificate re-issued.", "%(count)d certificates re-issued.", count)
             % {"count": count},
         )
+
+
+@admin.register(CertificateBatch)
+class CertificateBatchAdmin(admin.ModelAdmin):
+    """Work on a cohort's certificates at once, to read only: it is started, and its ZIP
+    downloaded, from the cohort's certificates page (linked from each row)."""
+
+    list_display = ["cohort_name", "kind", "status", "progress", "failed", "requested_by",
+                    "created_at", "finished_at", "certificates_page"]  # fmt: skip
+    list_filter = ["status", "kind", "cohort__course"]
+    list_select_related = ["cohort__course", "requested_by"]
+    search_fields = ["cohort__name", "cohort__course__title"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("cohort"), ordering="cohort__name")
+    def cohort_name(self, batch):
+        return batch.cohort.name  # the course is a filter: "course: cohort" is too wide here
+
+    @admin.display(description=_("done"))
+    def progress(self, batch):
+        return _("%(done)s of %(total)s") % {"done": batch.done, "total": batch.total}
+
+    @admin.display(description=_("certificates page"))
+    def certificates_page(self, batch):
+        url = reverse("facilitate-cohort-certificates", kwargs={"cohort_id": batch.cohort_id})
+        return format_html('<a href="{}">{}</a>', url, _("Certificates of the cohort"))

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Course, Enrolment
+from courses.models import Cohort, Course, Enrolment
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or typed is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -141,3 +141,80 @@ class CertificateRevision(models.Model):
 
     def __str__(self):
         return f"{self.certificate.code} before {self.replaced_at:%Y-%m-%d}"
+
+
+class BatchKind(models.TextChoices):
+    ISSUE = "issue", _("Issue missing certificates")
+    REISSUE = "reissue", _("Re-issue with current names and template")
+    ARCHIVE = "archive", _("ZIP of the certificates")
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+UNFINISHED_BATCH = [BatchStatus.QUEUED, BatchStatus.RUNNING]
+
+
+class CertificateBatch(models.Model):
+    """Work on all certificates of a cohort at once, done in the background in chunks.
+
+    The row is the truth about the work: what is left (`cursor`: the last enrolment or
+    certificate id handled, in id order), how far it is (`done` of `total`) and who holds it
+    (`claimed_until`: a worker's lease on the next chunk). A lost message or a killed worker
+    leaves the row unfinished, and the sweep hands it to a worker again.
+    """
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="certificate_batches",
+        verbose_name=_("cohort"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=16, choices=BatchKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    cursor = models.PositiveBigIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    archive = models.FileField(_("ZIP file"), upload_to="certificate-archives/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("certificate batch")
+        verbose_name_plural = _("certificate batches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_unfinished_batch_per_cohort_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="batch_done_within_total"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.cohort}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == BatchStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

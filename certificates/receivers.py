@@ -1,8 +1,11 @@
 from celery.signals import worker_ready
 from django.dispatch import receiver
 
-from courses.events import course_completed
+from courses.events import cohort_closed, course_completed
+from courses.models import Cohort
 
+from .models import BatchKind
+from .services import start_certificate_batch
 from .tasks import issue_certificate_task, reconcile_certificates_task
 
 
@@ -16,3 +19,9 @@ def reconcile_on_worker_start(sender=None, **kwargs):
 def issue_on_completion(sender, enrolment_id, **kwargs):
     # course_completed is sent after commit: the task sees the completed enrolment.
     issue_certificate_task.delay(enrolment_id)
+
+
+@receiver(cohort_closed)
+def issue_on_cohort_close(sender, cohort_id, closed_by_id, **kwargs):
+    # Certificates held for the close, and any completion still missing one, in one batch.
+    start_certificate_batch(Cohort.objects.get(pk=cohort_id), kind=BatchKind.ISSUE, by=None)

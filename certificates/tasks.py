@@ -7,7 +7,9 @@ from django.db.models import Q
 from .services import (
     issue_certificate,
     list_enrolments_missing_a_certificate,
+    list_stalled_batches,
     record_failure,
+    run_certificate_batch,
     send_certificate_email,
 )
 
@@ -39,7 +41,8 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
 @shared_task
 def reconcile_certificates_task(minutes: int = 5) -> int:
     """Enqueue issuing again for completed enrolments with no issued certificate after
-    `minutes`: the database, not the broker, says what is pending. Returns how many."""
+    `minutes`, and stalled cohort batches: the database, not the broker, says what is pending.
+    Returns how many certificates."""
     ids = list(
         list_enrolments_missing_a_certificate(older_than=timedelta(minutes=minutes))
         .filter(Q(certificate__isnull=True) | Q(certificate__needs_attention=False))
@@ -47,7 +50,17 @@ def reconcile_certificates_task(minutes: int = 5) -> int:
     )
     for enrolment_id in ids:
         issue_certificate_task.delay(enrolment_id)
+    for batch_id in list_stalled_batches().values_list("pk", flat=True):
+        run_certificate_batch_task.delay(batch_id)
     return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_certificate_batch_task(batch_id: int) -> None:
+    """Do the next chunk of a cohort's certificate batch, then enqueue the chunk after it.
+    A lost or killed chunk is picked up again by reconcile_certificates_task."""
+    if run_certificate_batch(batch_id):
+        run_certificate_batch_task.delay(batch_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)

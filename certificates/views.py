@@ -1,11 +1,22 @@
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.throttling import SimpleRateThrottle
 
-from . import selectors
-from .models import normalise_code
+from courses.models import Cohort
+from courses.services import bulk
+from courses.services.enrolment import close_cohort
+from elearn.errors import DomainError
+
+from . import selectors, services
+from .models import BatchKind, BatchStatus, CertificateBatch, normalise_code
 
 
 class VerificationThrottle(SimpleRateThrottle):
@@ -50,4 +61,154 @@ def download(request, code):
         as_attachment=True,
         filename=f"certificate-{certificate.code}.pdf",
         content_type="application/pdf",
+    )
+
+
+# Certificates of a whole cohort, for those who manage it (facilitators of the cohort, admins).
+# A cohort someone does not manage is a 404 on every page and endpoint, as on the other
+# facilitator pages, so its existence does not leak.
+
+COHORT_ACTIONS = {"close", *BatchKind.values}
+RECENT_BATCHES = 10
+STARTED_MESSAGES = {
+    BatchKind.ISSUE: gettext_lazy(
+        "Issuing the missing certificates has started. It runs in the background: its progress "
+        "shows below."
+    ),
+    BatchKind.REISSUE: gettext_lazy(
+        "Re-issuing the certificates has started. It runs in the background: its progress "
+        "shows below."
+    ),
+    BatchKind.ARCHIVE: gettext_lazy(
+        "Building the ZIP has started. It runs in the background: a download link shows below "
+        "when it is ready."
+    ),
+}
+
+
+def _managed_cohort(request, cohort_id: int) -> Cohort:
+    return get_object_or_404(bulk.list_managed_cohorts(request.user), pk=cohort_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_certificates(request, cohort_id):
+    """The cohort's certificates at a glance, the work on all of them at once (close and issue,
+    issue what is missing, re-issue, build a ZIP) and how that work is going."""
+    cohort = _managed_cohort(request, cohort_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in COHORT_ACTIONS:
+            return HttpResponseBadRequest(_("Unknown action."))
+        _do_cohort_action(request, cohort, action)
+        return redirect("facilitate-cohort-certificates", cohort_id=cohort.pk)
+
+    summary = services.summarise_cohort_certificates(cohort)
+    holding = cohort.holds_certificates
+    allowed = {kind: services.can_start_batch(request.user, cohort, kind) for kind in BatchKind}
+    batches = list(cohort.certificate_batches.select_related("requested_by")[:RECENT_BATCHES])
+    context = {
+        "cohort": cohort,
+        "summary": summary,
+        "holding": holding,
+        # The default cohort is the course's self-paced run: closing it would stop anyone
+        # enrolling in the course by themselves.
+        "can_close": cohort.closed_at is None and not cohort.is_default,
+        "can_issue": allowed[BatchKind.ISSUE]
+        and not holding
+        and summary["missing"] + summary["pending"] > 0,
+        "can_reissue": allowed[BatchKind.REISSUE] and summary["issued"] > 0,
+        "can_archive": allowed[BatchKind.ARCHIVE] and summary["issued"] > 0,
+        "batches": batches,
+        "unfinished": any(not batch.is_finished for batch in batches),
+    }
+    return render(request, "certificates/cohort.html", context)
+
+
+def _do_cohort_action(request, cohort: Cohort, action: str) -> None:
+    """Call the service for a pressed button and say what happened (or why not) in a message."""
+    try:
+        if action == "close":
+            if request.POST.get("confirm") != "yes":
+                messages.error(request, _("Tick the box to confirm that enrolment stops."))
+            elif close_cohort(cohort, by=request.user):
+                messages.success(
+                    request,
+                    _(
+                        "The cohort is closed and enrolment has stopped. Certificates still "
+                        "due are being issued in the background: their progress shows below."
+                    ),
+                )
+            else:
+                messages.info(request, _("This cohort was already closed."))
+            return
+        pressed_at = timezone.now()
+        batch = services.start_certificate_batch(cohort, kind=action, by=request.user)
+    except DomainError as exc:  # NotAllowed: a facilitator asking for an admin's work
+        messages.error(request, exc.message)
+        return
+    if batch.created_at < pressed_at:  # pressed before, or by someone else: the same batch
+        messages.info(request, _("This is already under way: its progress shows below."))
+    else:
+        messages.success(request, STARTED_MESSAGES[action])
+
+
+def _finished_archive(cohort: Cohort, batch_id: int) -> CertificateBatch:
+    batch = (
+        CertificateBatch.objects.filter(
+            pk=batch_id, cohort=cohort, kind=BatchKind.ARCHIVE, status=BatchStatus.DONE
+        )
+        .exclude(archive="")
+        .first()
+    )
+    if batch is None:
+        raise Http404("No such ZIP.")
+    return batch
+
+
+@login_required
+@require_GET
+def cohort_certificates_zip(request, cohort_id, batch_id):
+    """The ZIP of a cohort's certificates that a finished batch built (the newest is kept)."""
+    cohort = _managed_cohort(request, cohort_id)
+    batch = _finished_archive(cohort, batch_id)
+    try:
+        handle = batch.archive.open("rb")
+    except OSError:  # deleted since: a newer ZIP replaced it, or storage lost it
+        raise Http404("No such ZIP.") from None
+    name = slugify(cohort.name) or f"cohort-{cohort.pk}"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"certificates-{name}.zip",
+        content_type="application/zip",
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def cohort_batch_progress(request, cohort_id, batch_id):
+    """How far a batch is, for the page's script (which polls while it runs)."""
+    cohort = _managed_cohort(request, cohort_id)
+    batch = get_object_or_404(CertificateBatch, pk=batch_id, cohort=cohort)
+    failed_text = ""
+    if batch.failed:
+        failed_text = ngettext("%(counter)s failed", "%(counter)s failed", batch.failed) % {
+            "counter": batch.failed
+        }
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "done": batch.done,
+            "total": batch.total,
+            "failed": batch.failed,
+            "percent": batch.percent,
+            "finished": batch.is_finished,
+            # The page's words for the numbers (the template's messages), in the reader's language.
+            "progress_text": _("%(done)s of %(total)s")
+            % {"done": batch.done, "total": batch.total},
+            "failed_text": failed_text,
+        }
     )

@@ -81,13 +81,13 @@ class ModuleDueDateInline(admin.TabularInline):
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     list_display = ["name", "course", "is_default", "starts_on", "ends_on", "enrolment_open",
-                    "capacity"]  # fmt: skip
-    list_filter = ["course", "enrolment_open", "is_default"]
+                    "capacity", "closed_at"]  # fmt: skip
+    list_filter = ["course", "enrolment_open", "is_default", "certificates_at_close"]
     search_fields = ["name", "course__title"]
     list_select_related = ["course"]
     filter_horizontal = ["facilitators"]
     inlines = [ModuleDueDateInline]
-    readonly_fields = ["is_default"]
+    readonly_fields = ["is_default", "closed_at"]
 
 
 @admin.register(Enrolment)

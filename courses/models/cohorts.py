@@ -54,6 +54,15 @@ class Cohort(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
+    certificates_at_close = models.BooleanField(
+        _("certificates when the cohort closes"),
+        default=False,
+        help_text=_(
+            "Off: each participant receives a certificate on completing the course. On: the "
+            "cohort's certificates are issued together when a facilitator closes the cohort."
+        ),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,6 +97,11 @@ class Cohort(models.Model):
     @property
     def is_self_paced(self) -> bool:
         return self.starts_on is None and self.ends_on is None
+
+    @property
+    def holds_certificates(self) -> bool:
+        """Whether completions wait for the cohort to close before a certificate is issued."""
+        return self.certificates_at_close and self.closed_at is None
 
 
 class ModuleDueDate(models.Model):

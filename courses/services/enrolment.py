@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from ..events import cohort_closed
 from ..exceptions import (
     AlreadyEnrolled,
     CohortFull,
@@ -170,3 +171,28 @@ def withdraw(enrolment: Enrolment, *, by: User) -> Enrolment:
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
     return enrolment
+
+
+def close_cohort(cohort: Cohort, *, by: User | None) -> bool:
+    """Close a cohort: enrolment stops and `cohort_closed` is sent after commit (certificates
+    held for the close are then issued). Closing a closed cohort changes nothing. Returns True
+    only for the call that closed it."""
+    if by is not None and not can_manage_cohort(by, cohort):
+        raise NotAllowed()
+    if cohort.is_default:
+        raise NotAllowed(_("The self-paced cohort of a course stays open."))
+    with transaction.atomic():
+        locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        if locked.closed_at is not None:
+            return False
+        locked.closed_at = timezone.now()
+        locked.enrolment_open = False
+        locked.save(update_fields=["closed_at", "enrolment_open"])
+        cohort_id, closed_by_id = locked.pk, by.pk if by else None
+        transaction.on_commit(
+            lambda: cohort_closed.send(
+                sender=Cohort, cohort_id=cohort_id, closed_by_id=closed_by_id
+            )
+        )
+    cohort.closed_at, cohort.enrolment_open = locked.closed_at, False
+    return True

@@ -21,7 +21,7 @@ FAULTS = ("none", "block-render", "fail-store-once", "fail-store-always")
 
 
 def inject(fault: str) -> None:
-    from certificates import services
+    from certificates.services import issuing as services
     from certificates.tasks import issue_certificate_task
 
     if fault == "block-render":

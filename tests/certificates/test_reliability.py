@@ -200,3 +200,47 @@ def test_storage_failing_for_good_marks_the_certificate_for_attention_after_the_
     assert certificate_files(media_root) == ([], [])
     # The sweep leaves it to a person instead of looping.
     assert reconcile_certificates_task(minutes=0) == 0
+
+
+def test_closing_a_big_cohort_issues_every_certificate_in_the_background_even_after_a_kill(
+    start_worker, media_root
+):
+    from datetime import timedelta
+
+    from accounts.models import User
+    from certificates.models import BatchStatus, CertificateBatch
+    from courses.models import Enrolment
+    from courses.services.enrolment import close_cohort
+    from tests.factories import make_cohort
+
+    course = make_course(lessons_per_module=1)
+    cohort = make_cohort(course, name="Kampala 2026", certificates_at_close=True)
+    users = User.objects.bulk_create(
+        User(email=f"p{n}@example.org", full_name=f"Participant {n}") for n in range(120)
+    )
+    done = {"status": EnrolmentStatus.COMPLETED, "completed_at": timezone.now()}
+    Enrolment.objects.bulk_create(
+        Enrolment(user=user, cohort=cohort, course=course, **done) for user in users
+    )
+    first = start_worker()
+
+    close_cohort(cohort, by=None)  # the request: records the close, enqueues, renders nothing
+    batch = CertificateBatch.objects.get(cohort=cohort)
+    issued = Certificate.objects.filter(enrolment__cohort=cohort, status=CertificateStatus.ISSUED)
+    assert wait_for(lambda: issued.count() >= 30, 60), logs(first)
+    kill(first)  # mid-batch: the chunk it held is lost with it
+
+    second = start_worker()
+    CertificateBatch.objects.filter(pk=batch.pk).update(  # as the sweep finds it minutes later
+        claimed_until=None, updated_at=timezone.now() - timedelta(minutes=10)
+    )
+    reconcile_certificates_task()
+    finished = wait_for(
+        lambda: CertificateBatch.objects.get(pk=batch.pk).status == BatchStatus.DONE, 90
+    )
+    assert finished, logs(first, second)
+    batch.refresh_from_db()
+    assert (batch.done, batch.failed) == (120, 0)
+    assert issued.count() == 120 == Certificate.objects.count()
+    published, _partial = certificate_files(media_root)
+    assert len(published) == 120  # one file each, whatever the kill interrupted

@@ -409,6 +409,22 @@ def test_my_learning_shows_completed_courses_without_resume(client, participant)
     assert "Resume" not in body
 
 
+def test_my_learning_says_when_a_certificate_will_come(client, participant):
+    course = make_course(title="Finished course", modules=1, lessons_per_module=1)
+    held = make_cohort(course, name="Accra 2026", certificates_at_close=True)
+    enrolment = enrol_user(participant, course, held)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        status=EnrolmentStatus.COMPLETED, completed_at=timezone.now()
+    )
+    client.force_login(participant)
+
+    assert "will be issued when the cohort closes" in page(client.get(reverse("my-learning")))
+
+    held.closed_at = timezone.now()
+    held.save()
+    assert "Your certificate is being prepared" in page(client.get(reverse("my-learning")))
+
+
 def test_my_learning_invites_to_browse_when_there_is_nothing_yet(client, participant):
     client.force_login(participant)
 

@@ -1,0 +1,39 @@
+"""Everything that changes certificates: issuing (record, PDF, exactly once), changes to issued
+certificates (revoke, re-issue), the participant's email, and work on a whole cohort at once
+(batches: issue what is missing, re-issue, build a ZIP) in the background.
+"""
+
+from .batches import (
+    can_start_batch,
+    list_stalled_batches,
+    run_certificate_batch,
+    start_certificate_batch,
+    summarise_cohort_certificates,
+)
+from .changes import reissue_certificate, revoke_certificate
+from .email import send_certificate_email
+from .issuing import (
+    certificate_data,
+    issue_certificate,
+    list_enrolments_missing_a_certificate,
+    record_failure,
+    store_atomically,
+    verification_url,
+)
+
+__all__ = [
+    "can_start_batch",
+    "certificate_data",
+    "issue_certificate",
+    "list_enrolments_missing_a_certificate",
+    "list_stalled_batches",
+    "record_failure",
+    "reissue_certificate",
+    "revoke_certificate",
+    "run_certificate_batch",
+    "send_certificate_email",
+    "start_certificate_batch",
+    "store_atomically",
+    "summarise_cohort_certificates",
+    "verification_url",
+]

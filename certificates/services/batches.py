@@ -1,0 +1,303 @@
+"""Work on all certificates of a cohort at once, in the background: issue what is missing (when a
+cohort closes, say), re-issue with the current names and template, build one ZIP.
+
+A batch is a row (CertificateBatch) worked through in chunks of CHUNK items in id order by a task
+that enqueues itself for the next chunk, so no request waits for it, no task runs for long, and
+memory holds one chunk (or, for a ZIP, one PDF) at a time. Each chunk is taken under a lease
+(`claimed_until`): two deliveries of the same message do not work on a batch at once, and a
+worker killed mid-chunk only delays it until the lease runs out and the sweep hands it on.
+Every item is idempotent (issuing and re-issuing are), so a chunk done twice is only time lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from courses.exceptions import NotAllowed
+from courses.models import Cohort, Enrolment, EnrolmentStatus
+from courses.services.enrolment import can_manage_cohort
+
+from ..models import (
+    UNFINISHED_BATCH,
+    BatchKind,
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    CertificateStatus,
+)
+from .changes import reissue_certificate
+from .issuing import issue_certificate, record_failure, verification_url
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 50  # items per task: a few seconds of rendering
+LEASE = timedelta(minutes=2)  # how long a worker holds a batch for one chunk
+STALLED_AFTER = timedelta(minutes=5)  # unfinished, unclaimed and untouched this long: resume it
+
+
+def can_start_batch(user: User, cohort: Cohort, kind: str) -> bool:
+    """Who manages the cohort may issue what is missing and download a ZIP; re-issuing every
+    certificate with new content is for admins."""
+    if kind == BatchKind.REISSUE:
+        return user.is_authenticated and user.is_staff
+    return can_manage_cohort(user, cohort)
+
+
+def start_certificate_batch(cohort: Cohort, *, kind: str, by: User | None) -> CertificateBatch:
+    """Start work on the cohort's certificates in the background, or return the unfinished
+    batch of the same kind (pressing twice starts it once). The task is enqueued after commit.
+    `by` None is the platform itself (a cohort closing)."""
+    if kind not in BatchKind.values:
+        raise ValueError(f"unknown batch kind {kind!r}")
+    if by is not None and not can_start_batch(by, cohort, kind):
+        raise NotAllowed()
+    if kind == BatchKind.ISSUE and cohort.holds_certificates:
+        raise NotAllowed(_("This cohort's certificates are issued when it closes."))
+    total = _items(cohort, kind).count()
+    try:
+        with transaction.atomic():
+            batch = CertificateBatch.objects.create(
+                cohort=cohort, kind=kind, requested_by=by, total=total
+            )
+            transaction.on_commit(lambda: _enqueue(batch.pk))
+    except IntegrityError:  # one of this kind is unfinished: that is the one
+        return CertificateBatch.objects.get(cohort=cohort, kind=kind, status__in=UNFINISHED_BATCH)
+    return batch
+
+
+def run_certificate_batch(batch_id: int) -> bool:
+    """Do the next chunk of a batch if no other worker holds it. Returns True when work is
+    left (the caller enqueues the next chunk)."""
+    batch = _claim(batch_id)
+    if batch is None:
+        return False
+    if batch.kind == BatchKind.ARCHIVE:
+        _build_archive(batch)
+        return False
+    items = _items(batch.cohort, batch.kind)
+    ids = list(
+        items.filter(pk__gt=batch.cursor).order_by("pk").values_list("pk", flat=True)[:CHUNK]
+    )
+    failed = 0
+    for item_id in ids:
+        if not _do_item(batch, item_id):
+            failed += 1
+    cursor = ids[-1] if ids else batch.cursor
+    finished = len(ids) < CHUNK
+    # Progress from what is left past the cursor, not from a running count: a chunk cut short
+    # by a killed worker did part of its items, which then no longer count as left.
+    left = 0 if finished else items.filter(pk__gt=cursor).count()
+    total = max(batch.total, batch.done + len(ids) + left)  # completions meanwhile count too
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        cursor=cursor,
+        done=total - left,
+        total=total,
+        failed=batch.failed + failed,
+        claimed_until=None,
+        status=BatchStatus.DONE if finished else BatchStatus.RUNNING,
+        finished_at=timezone.now() if finished else None,
+        updated_at=timezone.now(),
+    )
+    return not finished
+
+
+def list_stalled_batches() -> QuerySet[CertificateBatch]:
+    """Unfinished batches nobody holds and nothing has touched for a while: their message was
+    lost (an embedded broker, a killed worker). The sweep enqueues them again."""
+    now = timezone.now()
+    return CertificateBatch.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        status__in=UNFINISHED_BATCH,
+        updated_at__lt=now - STALLED_AFTER,
+    )
+
+
+def summarise_cohort_certificates(cohort: Cohort) -> dict[str, int]:
+    """How the cohort's completions stand: completed, issued, revoked, being issued, needing
+    attention, and completions with no certificate yet. One query."""
+    completed = Q(status=EnrolmentStatus.COMPLETED)
+    return Enrolment.objects.filter(cohort=cohort).aggregate(
+        completed=Count("pk", filter=completed),
+        issued=Count("pk", filter=completed & Q(certificate__status=CertificateStatus.ISSUED)),
+        revoked=Count("pk", filter=completed & Q(certificate__status=CertificateStatus.REVOKED)),
+        pending=Count("pk", filter=completed & Q(certificate__status=CertificateStatus.PENDING)),
+        needs_attention=Count("pk", filter=completed & Q(certificate__needs_attention=True)),
+        missing=Count("pk", filter=completed & Q(certificate__isnull=True)),
+    )
+
+
+def _items(cohort: Cohort, kind: str) -> QuerySet:
+    """What a batch works through, in id order: completed enrolments with no valid or revoked
+    certificate (issue), or the cohort's issued certificates (re-issue, ZIP)."""
+    if kind == BatchKind.ISSUE:
+        if cohort.holds_certificates:  # waiting for the cohort to close
+            return Enrolment.objects.none()
+        return Enrolment.objects.filter(cohort=cohort, status=EnrolmentStatus.COMPLETED).exclude(
+            certificate__status__in=[CertificateStatus.ISSUED, CertificateStatus.REVOKED]
+        )
+    return Certificate.objects.filter(enrolment__cohort=cohort, status=CertificateStatus.ISSUED)
+
+
+def _enqueue(batch_id: int) -> None:
+    from ..tasks import run_certificate_batch_task  # the tasks module imports this one
+
+    run_certificate_batch_task.delay(batch_id)
+
+
+def _claim(batch_id: int) -> CertificateBatch | None:
+    """Take the lease on an unfinished batch nobody holds; None if finished or held."""
+    now = timezone.now()
+    claimed = (
+        CertificateBatch.objects.filter(pk=batch_id, status__in=UNFINISHED_BATCH)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + LEASE, status=BatchStatus.RUNNING, updated_at=now)
+    )
+    if not claimed:
+        return None
+    return CertificateBatch.objects.select_related("cohort", "requested_by").get(pk=batch_id)
+
+
+def _do_item(batch: CertificateBatch, item_id: int) -> bool:
+    """Issue or re-issue one certificate; a failure is logged and counted, and does not stop
+    the batch (the certificate keeps its own state: the sweep retries a pending one)."""
+    try:
+        if batch.kind == BatchKind.ISSUE:
+            issue_certificate(item_id)
+        else:
+            certificate = Certificate.objects.get(pk=item_id)
+            reissue_certificate(certificate, by=batch.requested_by)
+    except Exception as error:  # one certificate's failure must not stop the other 499
+        logger.exception("certificate batch %s: item %s failed", batch.pk, item_id)
+        if batch.kind == BatchKind.ISSUE:
+            record_failure(item_id, repr(error), give_up=False)
+        return False
+    return True
+
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def _archive_member_name(certificate: Certificate) -> str:
+    """`Name Surname - CODE.pdf`: names as written (any script); the code makes it unique."""
+    name = _UNSAFE_IN_FILE_NAME.sub(" ", certificate.participant_name)
+    name = " ".join(name.split())[:80] or "certificate"
+    return f"{name} - {certificate.code}.pdf"
+
+
+def _build_archive(batch: CertificateBatch) -> None:
+    """Write every issued certificate of the cohort, one PDF at a time, into a ZIP with an
+    index (certificates.csv), store it, and drop the cohort's earlier ZIPs. PDFs are stored
+    uncompressed in the ZIP: they are compressed already."""
+    certificates = (
+        _items(batch.cohort, BatchKind.ARCHIVE)
+        .only("code", "participant_name", "completed_on", "issued_at", "pdf")
+        .order_by("participant_name", "pk")
+    )
+    total = certificates.count()
+    CertificateBatch.objects.filter(pk=batch.pk).update(total=total, done=0, failed=0)
+    name = f"certificate-archives/cohort-{batch.cohort_id}-{batch.pk}.zip"
+    index = io.StringIO()
+    rows = csv.writer(index)
+    rows.writerow(["name", "verification code", "completed on", "verification URL", "file"])
+    done = failed = 0
+    try:
+        with _temporary_file_for(name) as (handle, path):
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+                for certificate in certificates.iterator(chunk_size=200):
+                    member = _archive_member_name(certificate)
+                    try:
+                        issued = timezone.localtime(certificate.issued_at)
+                        entry = zipfile.ZipInfo(member, date_time=issued.timetuple()[:6])
+                        with (
+                            certificate.pdf.open("rb") as source,
+                            archive.open(entry, "w") as target,
+                        ):
+                            shutil.copyfileobj(source, target, 64 * 1024)
+                    except OSError:
+                        logger.exception("certificate ZIP %s: %s unreadable", batch.pk, member)
+                        failed += 1
+                        member = ""
+                    rows.writerow([
+                        certificate.participant_name,
+                        certificate.code,
+                        certificate.completed_on.isoformat(),
+                        verification_url(certificate.code),
+                        member,
+                    ])  # fmt: skip
+                    done += 1
+                    if done % CHUNK == 0:  # progress, and the lease kept
+                        _report(batch, done=done, failed=failed)
+                archive.writestr("certificates.csv", "\ufeff" + index.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+            stored = _publish(name, path)
+    except OSError as error:
+        logger.exception("certificate ZIP %s failed", batch.pk)
+        CertificateBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, error=repr(error)[:2000], claimed_until=None,
+            finished_at=timezone.now(), updated_at=timezone.now(),
+        )  # fmt: skip
+        return
+    earlier = list(
+        CertificateBatch.objects.filter(cohort_id=batch.cohort_id, kind=BatchKind.ARCHIVE)
+        .exclude(pk=batch.pk)
+        .exclude(archive="")
+    )
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        archive=stored, status=BatchStatus.DONE, total=total, done=done, failed=failed,
+        claimed_until=None, finished_at=timezone.now(), updated_at=timezone.now(),
+    )  # fmt: skip
+    for old in earlier:  # one ZIP per cohort is kept: the newest
+        default_storage.delete(old.archive.name)
+        CertificateBatch.objects.filter(pk=old.pk).update(archive="")
+
+
+def _report(batch: CertificateBatch, *, done: int, failed: int) -> None:
+    now = timezone.now()
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        done=done, failed=failed, claimed_until=now + LEASE, updated_at=now
+    )
+
+
+@contextmanager
+def _temporary_file_for(name: str):
+    """A temporary file to build `name` in: beside its final place for local storage (so a
+    rename publishes it), in the system's temporary folder otherwise. Gone on exit unless it
+    was renamed into place."""
+    folder = None
+    if isinstance(default_storage, FileSystemStorage):
+        folder = Path(default_storage.path(name)).parent
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".zip")
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle, path
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _publish(name: str, path: str) -> str:
+    """Put the finished file at `name` in the default storage; returns the stored name."""
+    if isinstance(default_storage, FileSystemStorage):
+        os.replace(path, default_storage.path(name))
+        return name
+    with open(path, "rb") as handle:
+        return default_storage.save(name, File(handle))
