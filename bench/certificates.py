@@ -274,7 +274,7 @@ def profile_certificates(count: int = 200) -> None:
     # The service's own steps and what they spend on the database, rendering and the disk.
     stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative")
     stats.print_stats(
-        r"/certificates/(services|pdf)\.py|canvas\.py:\d+\(save\)|psycopg/cursor\.py:\d+\("
+        r"/certificates/(services|pdf)/\w+\.py|canvas\.py:\d+\(save\)|psycopg/cursor\.py:\d+\("
         r"execute\)|posix.fsync|posix.replace|mkstemp|zlib.compress|ttfonts\.py:\d+\(makeSubset",
         30,
     )
