@@ -17,9 +17,9 @@ from .issuing import (
     issue_certificate,
     list_enrolments_missing_a_certificate,
     record_failure,
-    store_atomically,
     verification_url,
 )
+from .storage import store_atomically
 
 __all__ = [
     "can_start_batch",

@@ -14,17 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
 import shutil
-import tempfile
 import zipfile
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
-from django.core.files import File
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -45,6 +40,7 @@ from ..models import (
 )
 from .changes import reissue_certificate
 from .issuing import issue_certificate, record_failure, verification_url
+from .storage import building, publish
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +215,7 @@ def _build_archive(batch: CertificateBatch) -> None:
     rows.writerow(["name", "verification code", "completed on", "verification URL", "file"])
     done = failed = 0
     try:
-        with _temporary_file_for(name) as (handle, path):
+        with building(name) as (handle, path):
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
                 for certificate in certificates.iterator(chunk_size=200):
                     member = _archive_member_name(certificate)
@@ -246,9 +242,7 @@ def _build_archive(batch: CertificateBatch) -> None:
                     if done % CHUNK == 0:  # progress, and the lease kept
                         _report(batch, done=done, failed=failed)
                 archive.writestr("certificates.csv", "\ufeff" + index.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-            stored = _publish(name, path)
+            stored = publish(name, handle, path)
     except OSError as error:
         logger.exception("certificate ZIP %s failed", batch.pk)
         CertificateBatch.objects.filter(pk=batch.pk).update(
@@ -275,29 +269,3 @@ def _report(batch: CertificateBatch, *, done: int, failed: int) -> None:
     CertificateBatch.objects.filter(pk=batch.pk).update(
         done=done, failed=failed, claimed_until=now + LEASE, updated_at=now
     )
-
-
-@contextmanager
-def _temporary_file_for(name: str):
-    """A temporary file to build `name` in: beside its final place for local storage (so a
-    rename publishes it), in the system's temporary folder otherwise. Gone on exit unless it
-    was renamed into place."""
-    folder = None
-    if isinstance(default_storage, FileSystemStorage):
-        folder = Path(default_storage.path(name)).parent
-        folder.mkdir(parents=True, exist_ok=True)
-    fd, path = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".zip")
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            yield handle, path
-    finally:
-        Path(path).unlink(missing_ok=True)
-
-
-def _publish(name: str, path: str) -> str:
-    """Put the finished file at `name` in the default storage; returns the stored name."""
-    if isinstance(default_storage, FileSystemStorage):
-        os.replace(path, default_storage.path(name))
-        return name
-    with open(path, "rb") as handle:
-        return default_storage.save(name, File(handle))

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ..models import Certificate, CertificateRevision, CertificateStatus
 from ..pdf import render_certificate
-from .issuing import certificate_data, store_atomically
+from .issuing import certificate_data
+from .storage import store_atomically
 
 
 @transaction.atomic

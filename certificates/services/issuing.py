@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.sites.models import Site
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +14,7 @@ from courses.models import Enrolment, EnrolmentStatus
 
 from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
+from .storage import store_atomically
 
 
 def issue_certificate(enrolment_id: int) -> Certificate | None:
@@ -162,31 +158,6 @@ def verification_url(code: str) -> str:
     scheme = "http" if settings.DEBUG else "https"
     domain = Site.objects.get_current().domain
     return f"{scheme}://{domain}{reverse('certificate-verify-code', kwargs={'code': code})}"
-
-
-def store_atomically(name: str, content: bytes) -> str:
-    """Save bytes in the default storage so that the name never shows a partial file.
-
-    Local files are written to a temporary file in the same folder and renamed over the name
-    (a rename is atomic); object stores (S3) publish an upload only once it is complete.
-    """
-    if isinstance(default_storage, FileSystemStorage):
-        path = Path(default_storage.path(name))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return name
-    if default_storage.exists(name):  # same content, same name: already stored
-        return name
-    return default_storage.save(name, ContentFile(content))
 
 
 @transaction.atomic
