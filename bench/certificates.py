@@ -4,10 +4,13 @@ Completed enrolments are made in this process; one worker process (prefork, conc
 the bench PostgreSQL database and Redis as broker issues them (issue_certificate_task: record,
 render, store, mark issued). The rate runs from the first enqueue until the database shows
 every certificate issued; then again with a worker that keeps its database connection between
-tasks (CELERY_DB_REUSE_MAX). Beside it, in the same run: the same service in this process (no
-broker, no worker) and the bare render rate of the same layout and data, so the ratio
-end-to-end/bare says what issuing adds to rendering. `--profile certificates` prints a cProfile
-of the service in process; BENCH_CELERY_POOL, BENCH_CELERY_WORKER_ARGS and BENCH_CELERY_PROFILE
+tasks (CELERY_DB_REUSE_MAX). The completions are all there when the first task runs, as when a
+cohort finishes together, so the worker issues them in batches (issue_certificates_together);
+the participants' emails go through the same worker. Beside it, in the same run: the same task
+called in this process for each completion (no broker, no worker) and the bare render rate of
+the same layout and data, so the ratio end-to-end/bare says what issuing adds to rendering.
+`--profile certificates` prints a cProfile of the task in process; BENCH_CELERY_POOL,
+BENCH_CELERY_WORKER_ARGS and BENCH_CELERY_PROFILE
 (below) vary or profile the worker.
 """
 
@@ -47,7 +50,7 @@ def certificates(bench: Bench) -> None:
     """Certificates per second end to end (one worker) against the bare render rate."""
     from certificates.models import Certificate, CertificateStatus
     from certificates.pdf import render_certificate
-    from certificates.services import certificate_data, issue_certificate
+    from certificates.services import certificate_data
     from certificates.tasks import issue_certificate_task
 
     course, cohort = _course("bench-certificates")
@@ -67,11 +70,11 @@ def certificates(bench: Bench) -> None:
         if stored != CERTIFICATES:
             raise BenchError(f"{stored} PDF files stored for {CERTIFICATES} certificates issued")
 
-        # The same service in this process: what the broker and worker add, and what it adds.
+        # The same task, called here for each completion: what the broker and worker add.
         local = people.completed(CERTIFICATES)
         started = time.perf_counter()
         for enrolment_id in local:
-            issue_certificate(enrolment_id)
+            issue_certificate_task(enrolment_id)
         in_process = CERTIFICATES / (time.perf_counter() - started)
 
         data = [certificate_data(c) for c in issued.select_related("enrolment")]
@@ -93,7 +96,7 @@ def certificates(bench: Bench) -> None:
           f"the same with CELERY_DB_REUSE_MAX={DB_REUSE_MAX} (the platform's own setting is "
           f"used above)")  # fmt: skip
     print(f"  {'in process per second':<26}{in_process:>9.1f}   "
-          f"issue_certificate in a loop here: no broker, no worker")  # fmt: skip
+          f"the task called here for each: no broker, no worker")  # fmt: skip
     print(f"  {'bare render per second':<26}{bare:>9.1f}   "
           f"render_certificate of the same certificates' data, in this process")  # fmt: skip
     print(f"  {'ratio end-to-end/bare':<26}{ratio:>9.2f}   "
@@ -141,7 +144,11 @@ def _end_to_end(task, people: _People, log: Path, db_reuse_max: str) -> tuple[fl
     with Worker(log, {"BENCH_CELERY_DB_REUSE_MAX": db_reuse_max}):
         _issue_with_worker(task, people.completed(WARMUP))
         ids = people.completed(CERTIFICATES)
-        return _issue_with_worker(task, ids), ids
+        seconds = _issue_with_worker(task, ids)
+    # Tasks still queued when the last certificate was issued (those of certificates issued
+    # together with an earlier one's, and the emails) are not the next run's work.
+    _purge_broker()
+    return seconds, ids
 
 
 def _completed(course, cohort, first: int, count: int) -> list[int]:
@@ -251,8 +258,8 @@ class Worker(BackgroundProcess):
 
 
 def profile_certificates(count: int = 200) -> None:
-    """cProfile of `count` in-process issue_certificate calls (after five not profiled)."""
-    from certificates.services import issue_certificate
+    """cProfile of `count` in-process issue_certificate_task calls (after five not profiled)."""
+    from certificates.tasks import issue_certificate_task as issue_certificate
 
     course, cohort = _course("bench-certificates-profile")
     ids = _completed(course, cohort, 1, count + 5)
@@ -270,7 +277,7 @@ def profile_certificates(count: int = 200) -> None:
         _purge_broker()
         _remove_stored_files()
     each = (time.perf_counter() - started) / count * 1000
-    print(f"\nProfile of {count} in-process issue_certificate calls ({each:.1f} ms each):")
+    print(f"\nProfile of {count} in-process issue_certificate_task calls ({each:.1f} ms each):")
     # The service's own steps and what they spend on the database, rendering and the disk.
     stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative")
     stats.print_stats(

@@ -1,3 +1,5 @@
+import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from celery import shared_task
@@ -6,14 +8,21 @@ from django.db.models import Q
 
 from .services import (
     issue_certificate,
+    issue_certificates_together,
     list_enrolments_missing_a_certificate,
     list_stalled_batches,
     record_failure,
     run_certificate_batch,
     send_certificate_email,
+    send_certificate_emails,
 )
 
 MAX_RETRIES = 5
+# Enrolments whose certificates this worker process issued in the last minute, together with
+# another's: their own tasks, right behind in the queue, end here without asking the database.
+# Only for a minute: a certificate deleted since (by an admin) is issued again by the sweep.
+_ISSUED_HERE: OrderedDict[int, float] = OrderedDict()  # enrolment id -> time.monotonic()
+_ISSUED_HERE_SECONDS = 60.0
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, reject_on_worker_lost=True)
@@ -23,9 +32,18 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
     Transient errors (storage, database) are retried with exponential backoff; after the last
     retry the certificate is marked as needing attention (visible in the admin) instead of
     looping. A lost message is found again by reconcile_certificates_task.
+
+    Other recent completions without a certificate are issued in the same pass
+    (issue_certificates_together); their own tasks then end at once in this process, or find
+    their certificate issued elsewhere.
     """
+    if _issued_here_lately(enrolment_id):
+        return
     try:
-        issue_certificate(enrolment_id)
+        issued = issue_certificates_together(enrolment_id)
+        _remember(issued)
+        if enrolment_id not in issued:
+            issue_certificate(enrolment_id)
     except (OSError, DatabaseError) as error:
         give_up = self.request.retries >= MAX_RETRIES
         record_failure(enrolment_id, repr(error), give_up=give_up)
@@ -36,6 +54,20 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
         # Not transient (bad data, a bug): retrying cannot help, so a person must look.
         record_failure(enrolment_id, repr(error), give_up=True)
         raise
+
+
+def _remember(enrolment_ids: list[int]) -> None:
+    now = time.monotonic()
+    for enrolment_id in enrolment_ids:
+        _ISSUED_HERE[enrolment_id] = now
+        _ISSUED_HERE.move_to_end(enrolment_id)
+    while _ISSUED_HERE and next(iter(_ISSUED_HERE.values())) < now - _ISSUED_HERE_SECONDS:
+        _ISSUED_HERE.popitem(last=False)
+
+
+def _issued_here_lately(enrolment_id: int) -> bool:
+    issued = _ISSUED_HERE.get(enrolment_id)
+    return issued is not None and issued >= time.monotonic() - _ISSUED_HERE_SECONDS
 
 
 @shared_task
@@ -67,3 +99,10 @@ def run_certificate_batch_task(batch_id: int) -> None:
 def send_certificate_email_task(certificate_id: int) -> None:
     """Email the participant that their certificate is ready (safe to run twice)."""
     send_certificate_email(certificate_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def send_certificate_emails_task(certificate_ids: list[int]) -> None:
+    """Email the participants of certificates issued together (safe to run twice: each is
+    emailed once, so a retry after a failure sends only those not sent yet)."""
+    send_certificate_emails(certificate_ids)

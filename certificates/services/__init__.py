@@ -11,10 +11,11 @@ from .batches import (
     summarise_cohort_certificates,
 )
 from .changes import reissue_certificate, revoke_certificate
-from .email import send_certificate_email
+from .email import send_certificate_email, send_certificate_emails
 from .issuing import (
     certificate_data,
     issue_certificate,
+    issue_certificates_together,
     list_enrolments_missing_a_certificate,
     record_failure,
     verification_url,
@@ -25,6 +26,7 @@ __all__ = [
     "can_start_batch",
     "certificate_data",
     "issue_certificate",
+    "issue_certificates_together",
     "list_enrolments_missing_a_certificate",
     "list_stalled_batches",
     "record_failure",
@@ -32,6 +34,7 @@ __all__ = [
     "revoke_certificate",
     "run_certificate_batch",
     "send_certificate_email",
+    "send_certificate_emails",
     "start_certificate_batch",
     "store_atomically",
     "summarise_cohort_certificates",

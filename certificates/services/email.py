@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.sites.models import Site
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,30 +17,54 @@ from .issuing import verification_url
 
 
 def send_certificate_email(certificate_id: int) -> bool:
-    """Tell the participant their certificate is ready, once (emailed_at is set as it is sent,
-    under a row lock, so a second run sends nothing). True if this call sent it."""
+    """Tell the participant their certificate is ready, once. True if this call sent it."""
+    return send_certificate_emails([certificate_id]) == 1
+
+
+def send_certificate_emails(certificate_ids: Iterable[int]) -> int:
+    """Tell each participant their certificate is ready, once; how many this call sent.
+
+    The certificates not emailed yet are read and locked together, the messages go out over
+    one connection to the mail server, and emailed_at is set for those sent in one UPDATE: a
+    second run (a duplicate delivery, a retry) sends nothing twice. If the mail server fails
+    part of the way, those already sent are still recorded before the error is raised.
+    """
+    sent: list[int] = []
+    failure = None
     with transaction.atomic():
-        certificate = (
+        certificates = list(
             Certificate.objects.select_for_update(of=("self",))
             .select_related("enrolment__user")
-            .filter(pk=certificate_id, status=CertificateStatus.ISSUED, emailed_at__isnull=True)
-            .first()
+            .filter(pk__in=certificate_ids, status=CertificateStatus.ISSUED)
+            .filter(emailed_at__isnull=True)
+            .order_by("pk")
         )
-        if certificate is None:
-            return False
-        user = certificate.enrolment.user
+        if not certificates:
+            return 0
         scheme = "http" if settings.DEBUG else "https"
         root = f"{scheme}://{Site.objects.get_current().domain}"
-        with translation.override(user.preferred_language or certificate.course_language):
-            context = {
-                "certificate": certificate,
-                "site_name": settings.SITE_NAME,
-                "download_url": root + reverse("certificate-download", args=[certificate.code]),
-                "verification_url": verification_url(certificate.code),
-            }
-            subject = render_to_string("certificates/email/issued_subject.txt", context)
-            body = render_to_string("certificates/email/issued_message.txt", context)
-        EmailMessage(" ".join(subject.split()), body, to=[user.email]).send()
-        certificate.emailed_at = timezone.now()
-        certificate.save(update_fields=["emailed_at"])
-    return True
+        try:
+            with get_connection() as connection:
+                for certificate in certificates:
+                    _message(certificate, root, connection).send()
+                    sent.append(certificate.pk)
+        except Exception as error:  # recorded below, raised once the record is committed
+            failure = error
+        Certificate.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    if failure is not None:
+        raise failure
+    return len(sent)
+
+
+def _message(certificate: Certificate, root: str, connection) -> EmailMessage:
+    user = certificate.enrolment.user
+    with translation.override(user.preferred_language or certificate.course_language):
+        context = {
+            "certificate": certificate,
+            "site_name": settings.SITE_NAME,
+            "download_url": root + reverse("certificate-download", args=[certificate.code]),
+            "verification_url": verification_url(certificate.code),
+        }
+        subject = render_to_string("certificates/email/issued_subject.txt", context)
+        body = render_to_string("certificates/email/issued_message.txt", context)
+    return EmailMessage(" ".join(subject.split()), body, to=[user.email], connection=connection)
