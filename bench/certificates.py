@@ -1,17 +1,17 @@
 """The `certificates` scenario: certificates issued per second end to end by one Celery worker.
 
-Completed enrolments are made in this process; one worker process (prefork, concurrency 1) on
-the bench PostgreSQL database and Redis as broker issues them (issue_certificate_task: record,
-render, store, mark issued). The rate runs from the first enqueue until the database shows
-every certificate issued; then again with a worker that keeps its database connection between
-tasks (CELERY_DB_REUSE_MAX). The completions are all there when the first task runs, as when a
-cohort finishes together, so the worker issues them in batches (issue_certificates_together);
-the participants' emails go through the same worker. Beside it, in the same run: the same task
-called in this process for each completion (no broker, no worker) and the bare render rate of
-the same layout and data, so the ratio end-to-end/bare says what issuing adds to rendering.
-`--profile certificates` prints a cProfile of the task in process; BENCH_CELERY_POOL,
-BENCH_CELERY_WORKER_ARGS and BENCH_CELERY_PROFILE
-(below) vary or profile the worker.
+Completed enrolments are made in this process, then their completion event is sent for each,
+as the request that completed it does after its commit: the first asks a worker for new
+certificates (one message for the burst, services.together), and one worker process (prefork,
+concurrency 1) on the bench PostgreSQL database and Redis as broker issues them a batch at a
+time (issue_new_certificates_task: records, renders, stored files, marked issued, one email
+task per batch, all in this worker). The rate runs from the first event until the database
+shows every certificate issued; then again with a worker that keeps its database connection
+between tasks (CELERY_DB_REUSE_MAX). Beside it, in the same run: the same batches issued in
+this process (no broker, no worker) and the bare render rate of the same layout and data, so
+the ratio end-to-end/bare says what issuing adds to rendering. `--profile certificates` prints
+a cProfile of batches in process; BENCH_CELERY_POOL, BENCH_CELERY_WORKER_ARGS and
+BENCH_CELERY_PROFILE (below) vary or profile the worker.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ def certificates(bench: Bench) -> None:
     """Certificates per second end to end (one worker) against the bare render rate."""
     from certificates.models import Certificate, CertificateStatus
     from certificates.pdf import render_certificate
-    from certificates.services import certificate_data
-    from certificates.tasks import issue_certificate_task
+    from certificates.services import (
+        certificate_data,
+        claim_new_certificates,
+        issue_claimed_certificates,
+    )
 
     course, cohort = _course("bench-certificates")
     people = _People(course, cohort)
@@ -60,21 +63,19 @@ def certificates(bench: Bench) -> None:
     var_dir = Path(os.environ["ELEARN_VAR_DIR"])
     try:
         # As configured; then with Celery told to keep database connections between tasks.
-        seconds, ids = _end_to_end(issue_certificate_task, people, var_dir / "worker.log", "0")
-        reuse_seconds, _ids = _end_to_end(
-            issue_certificate_task, people, var_dir / "worker-reuse.log", str(DB_REUSE_MAX)
-        )
+        seconds, ids = _end_to_end(people, var_dir / "worker.log", "0")
+        reuse_seconds, _ids = _end_to_end(people, var_dir / "worker-reuse.log", str(DB_REUSE_MAX))
         end_to_end, with_reuse = CERTIFICATES / seconds, CERTIFICATES / reuse_seconds
         issued = Certificate.objects.filter(enrolment_id__in=ids, status=CertificateStatus.ISSUED)
         stored = _stored_files(issued)
         if stored != CERTIFICATES:
             raise BenchError(f"{stored} PDF files stored for {CERTIFICATES} certificates issued")
 
-        # The same task, called here for each completion: what the broker and worker add.
-        local = people.completed(CERTIFICATES)
+        # The same batches issued here: what the broker and the worker add.
+        people.completed(CERTIFICATES)
         started = time.perf_counter()
-        for enrolment_id in local:
-            issue_certificate_task(enrolment_id)
+        while claimed := claim_new_certificates():
+            issue_claimed_certificates(claimed)
         in_process = CERTIFICATES / (time.perf_counter() - started)
 
         data = [certificate_data(c) for c in issued.select_related("enrolment")]
@@ -96,7 +97,7 @@ def certificates(bench: Bench) -> None:
           f"the same with CELERY_DB_REUSE_MAX={DB_REUSE_MAX} (the platform's own setting is "
           f"used above)")  # fmt: skip
     print(f"  {'in process per second':<26}{in_process:>9.1f}   "
-          f"the task called here for each: no broker, no worker")  # fmt: skip
+          f"the same batches issued here: no broker, no worker")  # fmt: skip
     print(f"  {'bare render per second':<26}{bare:>9.1f}   "
           f"render_certificate of the same certificates' data, in this process")  # fmt: skip
     print(f"  {'ratio end-to-end/bare':<26}{ratio:>9.2f}   "
@@ -139,12 +140,12 @@ class _People:
         return ids
 
 
-def _end_to_end(task, people: _People, log: Path, db_reuse_max: str) -> tuple[float, list[int]]:
+def _end_to_end(people: _People, log: Path, db_reuse_max: str) -> tuple[float, list[int]]:
     """Seconds for one worker to issue CERTIFICATES certificates (after WARMUP not timed)."""
     with Worker(log, {"BENCH_CELERY_DB_REUSE_MAX": db_reuse_max}):
-        _issue_with_worker(task, people.completed(WARMUP))
+        _issue_with_worker(people.completed(WARMUP))
         ids = people.completed(CERTIFICATES)
-        seconds = _issue_with_worker(task, ids)
+        seconds = _issue_with_worker(ids)
     # Tasks still queued when the last certificate was issued (those of certificates issued
     # together with an earlier one's, and the emails) are not the next run's work.
     _purge_broker()
@@ -152,8 +153,8 @@ def _end_to_end(task, people: _People, log: Path, db_reuse_max: str) -> tuple[fl
 
 
 def _completed(course, cohort, first: int, count: int) -> list[int]:
-    """`count` participants with a completed enrolment (rows written directly: the completion
-    event would enqueue the task before the clock starts). Returns the enrolment ids."""
+    """`count` participants with a completed enrolment (rows written directly, their completion
+    events not sent: the clock starts with the first). Returns the enrolment ids."""
     from django.utils import timezone
 
     from accounts.models import User
@@ -176,13 +177,16 @@ def _completed(course, cohort, first: int, count: int) -> list[int]:
     return [e.pk for e in enrolments]
 
 
-def _issue_with_worker(task, ids: list[int]) -> float:
-    """Enqueue the task for every enrolment; seconds until all their certificates are issued."""
+def _issue_with_worker(ids: list[int]) -> float:
+    """Send the completion event of every enrolment; seconds until all their certificates are
+    issued."""
     from certificates.models import Certificate, CertificateStatus
+    from courses.events import course_completed
+    from courses.models import Enrolment
 
     started = time.perf_counter()
     for enrolment_id in ids:
-        task.delay(enrolment_id)
+        course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
     deadline = started + TIMEOUT
     issued = Certificate.objects.filter(enrolment_id__in=ids, status=CertificateStatus.ISSUED)
     while (done := issued.count()) < len(ids):
@@ -258,26 +262,27 @@ class Worker(BackgroundProcess):
 
 
 def profile_certificates(count: int = 200) -> None:
-    """cProfile of `count` in-process issue_certificate_task calls (after five not profiled)."""
-    from certificates.tasks import issue_certificate_task as issue_certificate
+    """cProfile of issuing `count` new completions' certificates in batches, in process (after
+    a first batch not profiled)."""
+    from certificates.services import claim_new_certificates, issue_claimed_certificates
 
     course, cohort = _course("bench-certificates-profile")
-    ids = _completed(course, cohort, 1, count + 5)
-    _use_broker(BROKER_URL)  # issuing enqueues an email task: to Redis, dropped at the end
+    _use_broker(BROKER_URL)  # issuing enqueues email tasks: to Redis, dropped at the end
     try:
-        for enrolment_id in ids[:5]:
-            issue_certificate(enrolment_id)
+        _completed(course, cohort, 1, 5)
+        issue_claimed_certificates(claim_new_certificates())
+        _completed(course, cohort, 6, count)
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        for enrolment_id in ids[5:]:
-            issue_certificate(enrolment_id)
+        while claimed := claim_new_certificates():
+            issue_claimed_certificates(claimed)
         profiler.disable()
     finally:
         _purge_broker()
         _remove_stored_files()
     each = (time.perf_counter() - started) / count * 1000
-    print(f"\nProfile of {count} in-process issue_certificate_task calls ({each:.1f} ms each):")
+    print(f"\nProfile of {count} certificates issued in batches in process ({each:.1f} ms each):")
     # The service's own steps and what they spend on the database, rendering and the disk.
     stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative")
     stats.print_stats(

@@ -218,3 +218,22 @@ class CertificateBatch(models.Model):
         if self.status == BatchStatus.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class IssuingWakeup(models.Model):
+    """A single row: when a worker was last asked to issue new certificates without having
+    started on them yet (null: nobody has asked since a worker last started).
+
+    Completions ask through it (services.issuing.wake_certificate_issuing), so that a burst
+    of completions sends one message to the workers, not one each. The messages only wake
+    workers: what is to be issued is read from the database.
+    """
+
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to issue new certificates")
+        verbose_name_plural = _("requests to issue new certificates")
+
+    def __str__(self):
+        return f"requested at {self.requested_at}" if self.requested_at else "not requested"

@@ -5,8 +5,8 @@ from courses.events import cohort_closed, course_completed
 from courses.models import Cohort
 
 from .models import BatchKind
-from .services import start_certificate_batch
-from .tasks import issue_certificate_task, reconcile_certificates_task
+from .services import start_certificate_batch, wake_certificate_issuing
+from .tasks import reconcile_certificates_task
 
 
 @worker_ready.connect
@@ -17,8 +17,9 @@ def reconcile_on_worker_start(sender=None, **kwargs):
 
 @receiver(course_completed)
 def issue_on_completion(sender, enrolment_id, **kwargs):
-    # course_completed is sent after commit: the task sees the completed enrolment.
-    issue_certificate_task.delay(enrolment_id)
+    # course_completed is sent after commit: the worker will see the completed enrolment. A
+    # burst of completions sends one message (services.together).
+    wake_certificate_issuing()
 
 
 @receiver(cohort_closed)

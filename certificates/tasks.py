@@ -1,5 +1,3 @@
-import time
-from collections import OrderedDict
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,8 +5,9 @@ from django.db import DatabaseError
 from django.db.models import Q
 
 from .services import (
+    claim_new_certificates,
     issue_certificate,
-    issue_certificates_together,
+    issue_claimed_certificates,
     list_enrolments_missing_a_certificate,
     list_stalled_batches,
     record_failure,
@@ -16,13 +15,9 @@ from .services import (
     send_certificate_email,
     send_certificate_emails,
 )
+from .services.together import TOGETHER
 
 MAX_RETRIES = 5
-# Enrolments whose certificates this worker process issued in the last minute, together with
-# another's: their own tasks, right behind in the queue, end here without asking the database.
-# Only for a minute: a certificate deleted since (by an admin) is issued again by the sweep.
-_ISSUED_HERE: OrderedDict[int, float] = OrderedDict()  # enrolment id -> time.monotonic()
-_ISSUED_HERE_SECONDS = 60.0
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, reject_on_worker_lost=True)
@@ -31,19 +26,11 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
 
     Transient errors (storage, database) are retried with exponential backoff; after the last
     retry the certificate is marked as needing attention (visible in the admin) instead of
-    looping. A lost message is found again by reconcile_certificates_task.
-
-    Other recent completions without a certificate are issued in the same pass
-    (issue_certificates_together); their own tasks then end at once in this process, or find
-    their certificate issued elsewhere.
+    looping. A lost message is found again by reconcile_certificates_task, which enqueues this
+    task for completions still without an issued certificate after a few minutes.
     """
-    if _issued_here_lately(enrolment_id):
-        return
     try:
-        issued = issue_certificates_together(enrolment_id)
-        _remember(issued)
-        if enrolment_id not in issued:
-            issue_certificate(enrolment_id)
+        issue_certificate(enrolment_id)
     except (OSError, DatabaseError) as error:
         give_up = self.request.retries >= MAX_RETRIES
         record_failure(enrolment_id, repr(error), give_up=give_up)
@@ -56,18 +43,18 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
         raise
 
 
-def _remember(enrolment_ids: list[int]) -> None:
-    now = time.monotonic()
-    for enrolment_id in enrolment_ids:
-        _ISSUED_HERE[enrolment_id] = now
-        _ISSUED_HERE.move_to_end(enrolment_id)
-    while _ISSUED_HERE and next(iter(_ISSUED_HERE.values())) < now - _ISSUED_HERE_SECONDS:
-        _ISSUED_HERE.popitem(last=False)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def issue_new_certificates_task() -> int:
+    """Issue a batch of new completions' certificates (services.together); returns how many.
 
-
-def _issued_here_lately(enrolment_id: int) -> bool:
-    issued = _ISSUED_HERE.get(enrolment_id)
-    return issued is not None and issued >= time.monotonic() - _ISSUED_HERE_SECONDS
+    A full batch may leave more behind: the next batch is enqueued before this one is
+    rendered, so that another worker can take it meanwhile. A killed or failed batch leaves
+    pending records or completions without one, which reconcile_certificates_task finds.
+    """
+    certificates = claim_new_certificates()
+    if len(certificates) == TOGETHER:
+        issue_new_certificates_task.delay()
+    return len(issue_claimed_certificates(certificates))
 
 
 @shared_task

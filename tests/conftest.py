@@ -22,15 +22,6 @@ def _eager_tasks_by_default(settings):
     app.conf.task_always_eager = False
 
 
-@pytest.fixture(autouse=True)
-def _forget_certificates_issued_here():
-    """The task's memory of what this process issued lately outlives a test's rolled-back
-    database, whose ids the next test reuses."""
-    from certificates import tasks
-
-    tasks._ISSUED_HERE.clear()
-
-
 @pytest.fixture
 def participant(db):
     return make_user(full_name="José Núñez", country="PE", organisation_type="procurement_agency")

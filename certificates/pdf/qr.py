@@ -38,10 +38,13 @@ def draw_qr(c: Canvas, url: str, *, x: float, y: float, size: float) -> None:
     which keeps it small and quick to format; the quiet zone is the page's white margin.
     """
     n, modules = qr_matrix(url)
+    # One pass over the rows, each ended by a light module so that no run crosses a row's end.
+    stride = n + 1
+    rows = b"\xff".join(modules[i : i + n] for i in range(0, n * n, n))
     ops = [
-        f"{run.start() - row * n} {n - row - 1} {run.end() - run.start()} 1 re"
-        for row in range(n)
-        for run in _DARK_RUN.finditer(modules, row * n, (row + 1) * n)
+        f"{start % stride} {n - 1 - start // stride} {run.end() - start} 1 re"
+        for run in _DARK_RUN.finditer(rows)
+        for start in (run.start(),)
     ]
     module = size / n
     c.saveState()

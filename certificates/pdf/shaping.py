@@ -112,6 +112,9 @@ def fonts() -> dict[str, _ShapingFont]:
     return registered
 
 
+_FIRST_RTL = "\u0590"  # Hebrew, the first block with right-to-left letters
+
+
 def _is_rtl_char(ch: str) -> bool:
     return unicodedata.bidirectional(ch) in ("R", "AL")
 
@@ -127,6 +130,8 @@ def _runs(text: str, base_rtl: bool) -> list[tuple[bool, str]]:
     runs of one direction join it, other neutrals take the paragraph's direction. Enough for
     single-line certificate text (names, titles, dates, codes); no explicit embeddings.
     """
+    if not base_rtl and text and max(text) < _FIRST_RTL:
+        return [(False, text)]  # nothing right to left: one run (most lines of most certificates)
     dirs: list[bool | None] = [
         True if _is_rtl_char(ch) else False if _is_ltr_char(ch) else None for ch in text
     ]

@@ -1,6 +1,7 @@
-"""Everything that changes certificates: issuing (record, PDF, exactly once), changes to issued
-certificates (revoke, re-issue), the participant's email, and work on a whole cohort at once
-(batches: issue what is missing, re-issue, build a ZIP) in the background.
+"""Everything that changes certificates: issuing (record, PDF, exactly once; new completions
+together, a batch at a time), changes to issued certificates (revoke, re-issue), the
+participant's email, and work on a whole cohort at once (batches: issue what is missing,
+re-issue, build a ZIP) in the background.
 """
 
 from .batches import (
@@ -15,18 +16,23 @@ from .email import send_certificate_email, send_certificate_emails
 from .issuing import (
     certificate_data,
     issue_certificate,
-    issue_certificates_together,
     list_enrolments_missing_a_certificate,
     record_failure,
     verification_url,
 )
 from .storage import store_atomically
+from .together import (
+    claim_new_certificates,
+    issue_claimed_certificates,
+    wake_certificate_issuing,
+)
 
 __all__ = [
     "can_start_batch",
     "certificate_data",
+    "claim_new_certificates",
     "issue_certificate",
-    "issue_certificates_together",
+    "issue_claimed_certificates",
     "list_enrolments_missing_a_certificate",
     "list_stalled_batches",
     "record_failure",
@@ -39,4 +45,5 @@ __all__ = [
     "store_atomically",
     "summarise_cohort_certificates",
     "verification_url",
+    "wake_certificate_issuing",
 ]

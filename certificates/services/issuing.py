@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-from datetime import timedelta
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,8 +16,6 @@ from courses.models import Enrolment, EnrolmentStatus
 from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
 from .storage import store_atomically
-
-logger = logging.getLogger(__name__)
 
 
 def issue_certificate(enrolment_id: int) -> Certificate | None:
@@ -71,12 +67,34 @@ def issue_certificate(enrolment_id: int) -> Certificate | None:
 def _render_and_store(certificate: Certificate, template, logo: bytes | None) -> dict:
     """Render the record's PDF, store it under a name derived from its content; the fields
     that make the record issued."""
+    rendered = _render(certificate, template, logo)
+    return _issued_fields(rendered, _store(rendered))
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A record's PDF and the name to store it under (derived from its content)."""
+
+    content: bytes
+    digest: str
+    name: str
+
+
+def _render(certificate: Certificate, template, logo: bytes | None) -> _Rendered:
     content = render_certificate(_certificate_data(certificate, template, logo))
     digest = hashlib.sha256(content).hexdigest()
-    name = store_atomically(f"certificates/{certificate.code}-{digest[:12]}.pdf", content)
+    return _Rendered(content, digest, f"certificates/{certificate.code}-{digest[:12]}.pdf")
+
+
+def _store(rendered: _Rendered) -> str:
+    return store_atomically(rendered.name, rendered.content)
+
+
+def _issued_fields(rendered: _Rendered, stored_name: str) -> dict:
+    """The fields that make a record issued, once its PDF is stored."""
     return {
-        "pdf": name,
-        "pdf_sha256": digest,
+        "pdf": stored_name,
+        "pdf_sha256": rendered.digest,
         "status": CertificateStatus.ISSUED,
         "issued_at": timezone.now(),
     }
@@ -86,119 +104,6 @@ def _enqueue_email(certificate_id: int) -> None:
     from ..tasks import send_certificate_email_task  # the tasks module imports this one
 
     send_certificate_email_task.delay(certificate_id)
-
-
-# Several at once ---------------------------------------------------------------------------
-
-TOGETHER = 50  # certificates issued together at most (about a quarter of a second of renders)
-RECENT = timedelta(minutes=10)  # completions older than this are the sweep's
-
-
-def issue_certificates_together(enrolment_id: int) -> list[int]:
-    """Issue the certificate of `enrolment_id` and, in the same pass, those of other recent
-    completions that have none yet (TOGETHER in all at most). Returns the enrolment ids whose
-    certificates this call issued: empty when `enrolment_id` needs issue_certificate's path
-    (it already has a record, it is not completed, its cohort holds certificates, or another
-    worker took these enrolments at the same moment).
-
-    When completions come in bursts (a cohort finishing a course on its last day, a deadline),
-    the database reads and writes, the broker's messages and the email tasks of a whole
-    batch cost about what one certificate's do: three statements for the batch, then a render
-    and a stored file per certificate. The other completions' own tasks then find their
-    certificate issued. One completion at a time is issued as soon as it is done, as before.
-
-    On PostgreSQL the enrolments taken are locked while their records are created (SKIP LOCKED),
-    so two workers draining at once take different completions. A certificate that fails to
-    render or store stays pending, with the failure counted, for its own task (retries) or the
-    sweep; the others are issued. A failure of `enrolment_id`'s own certificate is raised after
-    the others are issued, for its task to retry.
-    """
-    since = timezone.now() - RECENT
-    try:
-        with transaction.atomic():
-            enrolments = list(
-                Enrolment.objects.select_related("user", "course__certificate_template", "cohort")
-                .filter(status=EnrolmentStatus.COMPLETED, certificate__isnull=True)
-                .filter(Q(pk=enrolment_id) | Q(completed_at__gte=since))
-                .exclude(cohort__certificates_at_close=True, cohort__closed_at__isnull=True)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by(Case(When(pk=enrolment_id, then=Value(0)), default=Value(1)), "pk")[
-                    :TOGETHER
-                ]
-            )
-            if not enrolments or enrolments[0].pk != enrolment_id:
-                return []
-            templates = [_template_of(e.course) for e in enrolments]
-            records = Certificate.objects.bulk_create(
-                [_record_for(e, t) for e, t in zip(enrolments, templates, strict=True)]
-            )
-    except IntegrityError:  # a record created meanwhile by another delivery's own path
-        return []
-    logos: dict[int, bytes | None] = {}  # read once per template, not once per certificate
-    for template in templates:
-        if template is not None and template.pk not in logos:
-            logos[template.pk] = _logo_of(template)
-    issued, own_error = [], None
-    for certificate, template in zip(records, templates, strict=True):
-        logo = logos[template.pk] if template is not None else None
-        try:
-            fields = _render_and_store(certificate, template, logo)
-        except Exception as error:
-            if certificate.enrolment_id == enrolment_id:
-                own_error = error
-            else:  # its own task (or the sweep) tries again
-                logger.exception("certificate %s not issued with others", certificate.code)
-                record_failure(certificate.enrolment_id, repr(error), give_up=False)
-            continue
-        for field_name, value in fields.items():
-            setattr(certificate, field_name, value)
-        issued.append(certificate)
-    _mark_issued(issued)
-    ids = [c.pk for c in issued]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_emails(ids))
-    if own_error is not None:
-        raise own_error
-    return [c.enrolment_id for c in issued]
-
-
-def _mark_issued(certificates: list[Certificate]) -> None:
-    """Mark rendered records issued, each only if still pending (another delivery's own path
-    may have issued one meanwhile: the same content, so the same file), in one round trip.
-
-    Written by hand: the ORM's bulk_update builds a CASE per column and row, which took longer
-    than the rest of a batch's statements together. executemany of one plain UPDATE is sent
-    in one go (a pipeline on PostgreSQL), in a single transaction.
-    """
-    if not certificates:
-        return
-    table, field = Certificate._meta.db_table, Certificate._meta.get_field
-    sql = (
-        f"UPDATE {table} SET {field('pdf').column} = %s, "  # noqa: S608 - names from the model
-        f"{field('pdf_sha256').column} = %s, {field('status').column} = %s, "
-        f"{field('issued_at').column} = %s "
-        f"WHERE {field('id').column} = %s AND {field('status').column} = %s"
-    )
-    issued_at = field("issued_at")
-    rows = [
-        (
-            c.pdf.name,
-            c.pdf_sha256,
-            CertificateStatus.ISSUED.value,
-            issued_at.get_db_prep_value(c.issued_at, connection),
-            c.pk,
-            CertificateStatus.PENDING.value,
-        )
-        for c in certificates
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _enqueue_emails(certificate_ids: list[int]) -> None:
-    from ..tasks import send_certificate_emails_task  # the tasks module imports this one
-
-    send_certificate_emails_task.delay(certificate_ids)
 
 
 def _template_of(course) -> CertificateTemplate | None:

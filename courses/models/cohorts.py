@@ -175,7 +175,11 @@ class Enrolment(models.Model):
                 name="completed_enrolment_has_completion_time",
             ),
         ]
-        indexes = [models.Index(fields=["cohort", "status"])]
+        indexes = [
+            models.Index(fields=["cohort", "status"]),
+            # Recent completions, for certificates issued together (certificates.services).
+            models.Index(fields=["status", "completed_at"]),
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.cohort}"

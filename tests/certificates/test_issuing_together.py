@@ -1,5 +1,6 @@
-"""Completions that come in bursts are issued together: one read, one insert and one update for
-up to TOGETHER certificates, each still rendered and stored on its own, exactly once."""
+"""New completions are issued together: a burst of completions sends one message, and a worker
+issues them a batch at a time (one read, one insert, one update for up to TOGETHER), each
+certificate still rendered and stored on its own, exactly once."""
 
 from datetime import timedelta
 
@@ -9,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certificates import services, tasks
-from certificates.models import Certificate, CertificateStatus
-from certificates.services import issuing
-from certificates.tasks import issue_certificate_task
-from courses.models import EnrolmentStatus
+from certificates.models import Certificate, CertificateStatus, IssuingWakeup
+from certificates.services import issuing, together
+from courses.events import course_completed
+from courses.models import Enrolment, EnrolmentStatus
 from tests.factories import enrol_user, make_cohort, make_course, make_user
 
 
@@ -26,7 +27,7 @@ def _media(settings, tmp_path):
 
 
 def completions(course, count, *, cohort=None, ago=timedelta(0)):
-    """`count` enrolments completed `ago`, in enrolment order (no task runs for them)."""
+    """`count` enrolments completed `ago`, in enrolment order (no event sent for them)."""
     enrolments = []
     for n in range(count):
         enrolment = enrol_user(make_user(full_name=f"Amina Diallo {n}"), course, cohort)
@@ -42,112 +43,116 @@ def stored_files(settings):
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_burst_is_issued_in_one_read_one_insert_and_one_update(settings, monkeypatch):
-    emailed = []
-    monkeypatch.setattr(issuing, "_enqueue_emails", emailed.append)
+def issued_count():
+    return Certificate.objects.filter(status=CertificateStatus.ISSUED).count()
+
+
+def test_a_burst_of_completions_sends_one_message_and_issues_every_certificate(
+    db, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    sent = []
+    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
     course = make_course(modules=1, lessons_per_module=1)
-    first, *others = completions(course, 4)
+    enrolments = completions(course, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        for enrolment in enrolments:
+            course_completed.send(sender=Enrolment, enrolment_id=enrolment.pk)
+    assert sent == ["wake"]  # one message for five completions
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.issue_new_certificates_task() == 5
+    assert issued_count() == 5
+    assert len(stored_files_of(enrolments)) == 5
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in enrolments)
+    # Started: the next completion asks again.
+    (later,) = completions(course, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        course_completed.send(sender=Enrolment, enrolment_id=later.pk)
+    assert sent == ["wake", "wake"]
+
+
+def stored_files_of(enrolments):
+    return [c.pdf.name for c in Certificate.objects.filter(enrolment__in=enrolments) if c.pdf]
+
+
+def test_a_request_not_started_within_a_minute_is_asked_again(db, monkeypatch):
+    sent = []
+    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
+    assert services.wake_certificate_issuing() is True
+    assert services.wake_certificate_issuing() is False
+    IssuingWakeup.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
+    assert services.wake_certificate_issuing() is True  # its message may have been lost
+    assert IssuingWakeup.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_one_read_one_insert_and_one_update(settings, monkeypatch):
+    emailed = []
+    monkeypatch.setattr(together, "_enqueue_emails", emailed.append)
+    course = make_course(modules=1, lessons_per_module=1)
+    completions(course, 4)
     services.verification_url("WARM-THE-SITE-CACHE")
     with CaptureQueriesContext(connection) as queries:
-        issued = services.issue_certificates_together(first.pk)
-    # Select (and lock) and insert in one transaction; then one UPDATE sent for all four rows
-    # at once (executemany) in a transaction of its own. SQLite also shows its BEGIN and
-    # COMMIT; PostgreSQL's are not statements here.
+        issued = services.issue_claimed_certificates(services.claim_new_certificates())
+    # The request marked started; select (and lock) and insert in one transaction; then one
+    # UPDATE sent for the four rows at once (executemany) in a transaction of its own. SQLite
+    # also shows its BEGIN and COMMIT; PostgreSQL's are not statements here.
     statements = [
         q["sql"] for q in queries.captured_queries if q["sql"].split()[0] not in ("BEGIN", "COMMIT")
     ]
-    assert [s.split()[0] for s in statements[:2]] == ["SELECT", "INSERT"]
-    assert statements[2].startswith("4 times: UPDATE")
-    assert len(statements) == 3
-    assert issued == [first.pk, *(e.pk for e in others)]
-    certificates = Certificate.objects.filter(enrolment__course=course)
-    assert {c.status for c in certificates} == {CertificateStatus.ISSUED}
+    assert [s.split()[0] for s in statements[:3]] == ["UPDATE", "SELECT", "INSERT"]
+    assert statements[3].startswith("4 times: UPDATE")
+    assert len(statements) == 4
+    assert len(issued) == 4 == issued_count()
     assert len(stored_files(settings)) == 4
-    assert {c.participant_name for c in certificates} == {f"Amina Diallo {n}" for n in range(4)}
-    assert emailed == [sorted(c.pk for c in certificates)]
+    assert emailed == [sorted(c.pk for c in issued)]
 
 
-def test_the_others_tasks_then_end_without_touching_the_database(
-    db, django_assert_num_queries, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_a_full_batch_enqueues_the_next_before_rendering(db, monkeypatch):
+    monkeypatch.setattr(together, "TOGETHER", 2)
+    monkeypatch.setattr(tasks, "TOGETHER", 2)
     course = make_course(modules=1, lessons_per_module=1)
-    first, *others = completions(course, 3)
-    with django_capture_on_commit_callbacks(execute=True):
-        issue_certificate_task.delay(first.pk)
-    with django_assert_num_queries(0):
-        for enrolment in others:
-            issue_certificate_task.delay(enrolment.pk)
-    assert Certificate.objects.filter(status=CertificateStatus.ISSUED).count() == 3
-    assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in [first, *others])
+    completions(course, 5)
+    assert tasks.issue_new_certificates_task.delay().get() == 2  # eager: 2, then 2, then 1
+    assert issued_count() == 5
 
 
-def test_only_for_a_minute(db, monkeypatch):
-    # A certificate deleted by an admin after its burst is issued again by its next task.
+def test_old_completions_held_cohorts_and_existing_records_are_left_to_their_own_path(db):
     course = make_course(modules=1, lessons_per_module=1)
-    first, second = completions(course, 2)
-    issue_certificate_task.delay(first.pk)
-    Certificate.objects.filter(enrolment=second).delete()
-    now = tasks.time.monotonic()
-    monkeypatch.setattr(tasks.time, "monotonic", lambda: now + tasks._ISSUED_HERE_SECONDS + 1)
-    issue_certificate_task.delay(second.pk)
-    assert Certificate.objects.get(enrolment=second).status == CertificateStatus.ISSUED
-
-
-def test_old_completions_held_cohorts_and_other_records_are_left_to_their_own_path(db):
-    course = make_course(modules=1, lessons_per_module=1)
-    held = make_cohort(course, name="Lima 2026")
-    held.certificates_at_close = True
-    held.save()
-    (first,) = completions(course, 1)
-    (old,) = completions(course, 1, ago=issuing.RECENT + timedelta(minutes=1))
+    held = make_cohort(course, name="Lima 2026", certificates_at_close=True)
+    (new,) = completions(course, 1)
+    (old,) = completions(course, 1, ago=together.RECENT + timedelta(minutes=1))
     (waiting,) = completions(course, 1, cohort=held)
-    assert services.issue_certificates_together(first.pk) == [first.pk]
-    assert not Certificate.objects.filter(enrolment__in=[old, waiting]).exists()
-    # Its own record exists already (a crash after the insert): issue_certificate's path.
     (crashed,) = completions(course, 1)
-    issuing._create_record(crashed, None)
-    assert services.issue_certificates_together(crashed.pk) == []
-    issue_certificate_task.delay(crashed.pk)
-    assert Certificate.objects.get(enrolment=crashed).status == CertificateStatus.ISSUED
+    issuing._create_record(crashed, None)  # a record left pending (a crash after the insert)
+    issued = services.issue_claimed_certificates(services.claim_new_certificates())
+    assert [c.enrolment_id for c in issued] == [new.pk]
+    assert not Certificate.objects.filter(enrolment__in=[old, waiting]).exists()
+    # The sweep gives the old one and the pending one issue_certificate's own path.
+    assert tasks.reconcile_certificates_task(minutes=0) == 2
+    assert issued_count() == 3
+    assert not Certificate.objects.filter(enrolment=waiting).exists()
 
 
-def test_a_failing_certificate_stays_pending_and_counted_the_others_are_issued(db, monkeypatch):
+def test_a_failing_certificate_stays_pending_and_counted_for_the_sweep(db, monkeypatch):
     course = make_course(modules=1, lessons_per_module=1)
     first, failing, last = completions(course, 3)
-    real = issuing.store_atomically
-
-    def store(name, content):
-        if Certificate.objects.get(code=name.split("/")[1][:19]).enrolment_id == failing.pk:
-            raise OSError("disk full")
-        return real(name, content)
-
-    monkeypatch.setattr(issuing, "store_atomically", store)
-    assert services.issue_certificates_together(first.pk) == [first.pk, last.pk]
-    pending = Certificate.objects.get(enrolment=failing)
-    assert (pending.status, pending.attempts, pending.needs_attention) == (
-        CertificateStatus.PENDING, 1, False,
-    )  # fmt: skip
-    monkeypatch.setattr(issuing, "store_atomically", real)
-    issue_certificate_task.delay(failing.pk)  # its own task: issue_certificate's path
-    assert Certificate.objects.get(enrolment=failing).status == CertificateStatus.ISSUED
-
-
-def test_a_failure_of_its_own_certificate_is_raised_after_the_others_are_issued(db, monkeypatch):
-    course = make_course(modules=1, lessons_per_module=1)
-    first, second = completions(course, 2)
     real = issuing.render_certificate
 
     def render(data):
-        if data.participant_name == "Amina Diallo 0":
+        if data.participant_name == "Amina Diallo 1":
             raise ValueError("cannot draw")
         return real(data)
 
     monkeypatch.setattr(issuing, "render_certificate", render)
-    with pytest.raises(ValueError, match="cannot draw"):
-        services.issue_certificates_together(first.pk)
-    assert Certificate.objects.get(enrolment=second).status == CertificateStatus.ISSUED
-    assert Certificate.objects.get(enrolment=first).status == CertificateStatus.PENDING
+    issued = services.issue_claimed_certificates(services.claim_new_certificates())
+    assert [c.enrolment_id for c in issued] == [first.pk, last.pk]
+    pending = Certificate.objects.get(enrolment=failing)
+    assert (pending.status, pending.attempts, pending.needs_attention) == (
+        CertificateStatus.PENDING, 1, False,
+    )  # fmt: skip
+    monkeypatch.setattr(issuing, "render_certificate", real)
+    assert tasks.reconcile_certificates_task(minutes=0) == 1
+    assert Certificate.objects.get(enrolment=failing).status == CertificateStatus.ISSUED
 
 
 def test_emails_of_a_batch_go_once_each_even_when_the_mail_server_fails_half_way(
@@ -155,11 +160,10 @@ def test_emails_of_a_batch_go_once_each_even_when_the_mail_server_fails_half_way
 ):
     from django.core.mail.backends.locmem import EmailBackend
 
-    monkeypatch.setattr(issuing, "_enqueue_emails", lambda ids: None)
+    monkeypatch.setattr(together, "_enqueue_emails", lambda ids: None)
     course = make_course(modules=1, lessons_per_module=1)
-    first, *others = completions(course, 3)
-    services.issue_certificates_together(first.pk)
-    ids = sorted(Certificate.objects.values_list("pk", flat=True))
+    enrolments = completions(course, 3)
+    ids = [c.pk for c in services.issue_claimed_certificates(services.claim_new_certificates())]
     real, calls = EmailBackend.send_messages, []
 
     def flaky(self, messages):
@@ -175,4 +179,4 @@ def test_emails_of_a_batch_go_once_each_even_when_the_mail_server_fails_half_way
     assert Certificate.objects.filter(emailed_at__isnull=False).count() == 1
     assert services.send_certificate_emails(ids) == 2  # the retry sends only the other two
     assert services.send_certificate_emails(ids) == 0
-    assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in [first, *others])
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in enrolments)

@@ -244,3 +244,40 @@ def test_closing_a_big_cohort_issues_every_certificate_in_the_background_even_af
     assert issued.count() == 120 == Certificate.objects.count()
     published, _partial = certificate_files(media_root)
     assert len(published) == 120  # one file each, whatever the kill interrupted
+
+
+def test_a_burst_of_completions_is_issued_together_exactly_once_even_after_a_kill(
+    start_worker, media_root
+):
+    from accounts.models import User
+    from certificates.services.together import TOGETHER
+    from courses.events import course_completed
+    from courses.models import Enrolment
+    from courses.services.enrolment import ensure_default_cohort
+
+    course = make_course(lessons_per_module=1)
+    cohort = ensure_default_cohort(course)
+    users = User.objects.bulk_create(
+        User(email=f"b{n}@example.org", full_name=f"Participant {n}") for n in range(70)
+    )
+    done = {"status": EnrolmentStatus.COMPLETED, "completed_at": timezone.now()}
+    enrolments = Enrolment.objects.bulk_create(
+        Enrolment(user=user, cohort=cohort, course=course, **done) for user in users
+    )
+    blocked = start_worker("block-render")
+    for enrolment in enrolments:  # what each completion's request does after its commit
+        course_completed.send(sender=Enrolment, enrolment_id=enrolment.pk)
+    pending = Certificate.objects.filter(status=CertificateStatus.PENDING)
+    assert wait_for(lambda: pending.count() == TOGETHER, 60), logs(blocked)  # a batch claimed
+    kill(blocked)  # while rendering its first certificate
+    assert certificate_files(media_root) == ([], [])
+
+    worker = start_worker()
+    # The sweep, minutes later: the claimed records and the completions with none yet.
+    assert reconcile_certificates_task(minutes=0) == 70
+    issued = Certificate.objects.filter(status=CertificateStatus.ISSUED)
+    assert wait_for(lambda: issued.count() == 70, 90), logs(blocked, worker)
+    assert Certificate.objects.count() == 70
+    published, partial = certificate_files(media_root)
+    assert len(published) == 70  # one file each
+    assert partial == []
