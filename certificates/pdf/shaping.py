@@ -24,7 +24,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import uharfbuzz as hb
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFObject
 from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont, makeToUnicodeCMap
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -72,13 +74,32 @@ class _ShapingFont(TTFont):
         state = self.state.get(doc)
         subsets = [list(s) for s in state.subsets] if state else []
         super().addObjects(doc)
+        fonts_by_base = {
+            getattr(font, "BaseFont", None): font
+            for font in doc.idToObject["BasicFonts"].dict.values()
+        }
         for n, subset in enumerate(subsets):
-            if not any(c in self.code_text for c in subset):
-                continue
             base = b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))
             base = base.decode("pdfdoc")
+            font = fonts_by_base.get(base)
+            if font is not None:
+                font.Widths = _Numbers(font.Widths.sequence)
+            if not any(c in self.code_text for c in subset):
+                continue
             stream = doc.idToObject["toUnicodeCMap:" + base]
             stream.content = _to_unicode_cmap(base, subset, self.code_text)
+
+
+class _Numbers(PDFObject):
+    """A PDF array of numbers formatted in one call: reportlab's PDFArray formats each element
+    through its generic object formatter, which for a subset's glyph widths (one number per
+    glyph) was a tenth of writing a certificate."""
+
+    def __init__(self, numbers) -> None:
+        self.numbers = list(numbers)
+
+    def format(self, document) -> bytes:
+        return b"[ " + fp_str(*self.numbers).encode("ascii") + b" ]" if self.numbers else b"[ ]"
 
 
 def _to_unicode_cmap(base: str, subset: list[int], code_text: dict[int, str]) -> str:
