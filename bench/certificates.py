@@ -86,9 +86,10 @@ def certificates(bench: Bench) -> None:
 
     ratio = end_to_end / bare
     print(
-        f"\nCertificates: {CERTIFICATES} completed enrolments (English course, Latin names), "
-        f"enqueued at once to one Celery worker\n  ({POOL}, concurrency 1) on PostgreSQL with "
-        f"Redis as broker; each: record, render, store the PDF (fsync, rename), mark issued"
+        f"\nCertificates: {CERTIFICATES} completions (English course, Latin names), their "
+        f"events sent at once, issued by one Celery worker\n  ({POOL}, concurrency 1) on "
+        f"PostgreSQL with Redis as broker, in batches: records, a render and a stored PDF "
+        f"(fsync, rename) each,\n  marked issued, participants emailed"
     )
     print(f"  {'end to end per second':<26}{end_to_end:>9.1f}   "
           f"({CERTIFICATES} in {seconds:.2f} s, first enqueue to last issued in the database; "
