@@ -41,6 +41,9 @@ class _ShapingFont(TTFont):
         # ASCII; it made certificates half as large again, and slower to subset and deflate,
         # for no visible difference: text is extracted through ToUnicode either way.
         super().__init__(name, str(path), asciiReadable=0)
+        # Every subset reads the font's tables again (the whole glyph table each time, sliced
+        # out of the file's bytes); the file does not change, so each is sliced out once.
+        self.face.get_table = cache(self.face.get_table)
         data = path.read_bytes()
         self.hb_font = hb.Font(hb.Face(hb.Blob(data)))
         self.upem = self.hb_font.face.upem
