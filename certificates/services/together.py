@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from courses.models import Enrolment, EnrolmentStatus
@@ -84,22 +85,33 @@ def claim_new_certificates() -> list[Certificate]:
     """Create the records of up to TOGETHER recent completions with none (except in cohorts
     holding their certificates until they close), and return them, pending, to be issued by
     issue_claimed_certificates. Marks the wake-up request as started first, so a completion
-    that comes after this read asks again.
-
-    On PostgreSQL the enrolments read are locked while their records are created (SKIP
-    LOCKED), so two workers claiming at once take different completions.
-    """
+    that comes after this read asks again."""
     IssuingWakeup.objects.filter(pk=1).update(requested_at=None)
+    return _claim(Q(completed_at__gte=timezone.now() - RECENT), limit=TOGETHER)
+
+
+def claim_certificates_of(enrolment_ids: list[int]) -> list[Certificate]:
+    """Create the records of those of these enrolments that are completed and have none
+    (except in cohorts holding their certificates), and return them, pending, to be issued by
+    issue_claimed_certificates: a cohort batch's chunk."""
+    return _claim(Q(pk__in=enrolment_ids), limit=None)
+
+
+def _claim(which: Q, *, limit: int | None) -> list[Certificate]:
+    """One read and one insert, in one transaction. On PostgreSQL the enrolments read are
+    locked while their records are created (SKIP LOCKED), so two workers claiming at once take
+    different completions."""
     try:
         with transaction.atomic():
-            enrolments = list(
+            enrolments = (
                 Enrolment.objects.select_related("user", "course__certificate_template", "cohort")
-                .filter(status=EnrolmentStatus.COMPLETED, certificate__isnull=True)
-                .filter(completed_at__gte=timezone.now() - RECENT)
+                .filter(which, status=EnrolmentStatus.COMPLETED, certificate__isnull=True)
                 .exclude(cohort__certificates_at_close=True, cohort__closed_at__isnull=True)
                 .select_for_update(skip_locked=True, of=("self",))
-                .order_by("completed_at", "pk")[:TOGETHER]
+                .order_by("completed_at", "pk")
             )
+            if limit is not None:
+                enrolments = enrolments[:limit]
             return Certificate.objects.bulk_create(
                 [_record_for(e, _template_of(e.course)) for e in enrolments]
             )

@@ -163,18 +163,18 @@ def test_the_sweep_resumes_a_batch_whose_message_was_lost(cohort, facilitator):
 
 
 def test_one_failing_certificate_does_not_stop_the_batch(cohort, facilitator, monkeypatch):
+    from certificates.services import issuing
+
     enrolments = completed_enrolments(cohort, 3)
     broken = enrolments[1].pk
-    real_issue = batches.issue_certificate
+    real_render = issuing.render_certificate
 
-    def issue(enrolment_id):
-        if enrolment_id == broken:
-            real_issue(enrolment_id)  # the record exists, then storage fails
-            Certificate.objects.filter(enrolment_id=enrolment_id).update(status="pending")
+    def render(data):  # the record exists, then its PDF fails
+        if data.participant_name == enrolments[1].user.full_name:
             raise OSError("storage unreachable")
-        return real_issue(enrolment_id)
+        return real_render(data)
 
-    monkeypatch.setattr(batches, "issue_certificate", issue)
+    monkeypatch.setattr(issuing, "render_certificate", render)
     batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
     run_certificate_batch_task.delay(batch.pk)
     batch.refresh_from_db()

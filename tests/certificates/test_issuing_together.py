@@ -180,3 +180,24 @@ def test_emails_of_a_batch_go_once_each_even_when_the_mail_server_fails_half_way
     assert services.send_certificate_emails(ids) == 2  # the retry sends only the other two
     assert services.send_certificate_emails(ids) == 0
     assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in enrolments)
+
+
+def test_a_file_that_fails_to_store_leaves_its_certificate_pending(db, monkeypatch, settings):
+    # Files are written by a second thread: its failure still reaches its certificate.
+    course = make_course(modules=1, lessons_per_module=1)
+    first, *others = completions(course, 3)
+    real, calls = issuing.store_atomically, []
+
+    def store(name, content):
+        calls.append(name)
+        if len(calls) == 1:  # the first claimed: the first completed
+            raise OSError("disk full")
+        return real(name, content)
+
+    monkeypatch.setattr(issuing, "store_atomically", store)
+    issued = services.issue_claimed_certificates(services.claim_new_certificates())
+    assert [c.enrolment_id for c in issued] == [e.pk for e in others]
+    failed = Certificate.objects.get(enrolment=first)
+    assert (failed.status, failed.attempts) == (CertificateStatus.PENDING, 1)
+    assert "disk full" in failed.last_error
+    assert len(stored_files(settings)) == 2
