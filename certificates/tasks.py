@@ -8,6 +8,7 @@ from .services import (
     claim_new_certificates,
     issue_certificate,
     issue_claimed_certificates,
+    list_certificates_not_emailed,
     list_enrolments_missing_a_certificate,
     list_stalled_batches,
     record_failure,
@@ -60,8 +61,9 @@ def issue_new_certificates_task() -> int:
 @shared_task
 def reconcile_certificates_task(minutes: int = 5) -> int:
     """Enqueue issuing again for completed enrolments with no issued certificate after
-    `minutes`, and stalled cohort batches: the database, not the broker, says what is pending.
-    Returns how many certificates."""
+    `minutes`, stalled cohort batches, and the emails of certificates issued `minutes` ago or
+    more (within a day) whose participant was not told: the database, not the broker, says
+    what is pending. Returns how many certificates."""
     ids = list(
         list_enrolments_missing_a_certificate(older_than=timedelta(minutes=minutes))
         .filter(Q(certificate__isnull=True) | Q(certificate__needs_attention=False))
@@ -71,6 +73,13 @@ def reconcile_certificates_task(minutes: int = 5) -> int:
         issue_certificate_task.delay(enrolment_id)
     for batch_id in list_stalled_batches().values_list("pk", flat=True):
         run_certificate_batch_task.delay(batch_id)
+    not_emailed = list(
+        list_certificates_not_emailed(older_than=timedelta(minutes=minutes)).values_list(
+            "pk", flat=True
+        )
+    )
+    if not_emailed:
+        send_certificate_emails_task.delay(not_emailed)
     return len(ids)
 
 

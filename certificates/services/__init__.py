@@ -12,7 +12,11 @@ from .batches import (
     summarise_cohort_certificates,
 )
 from .changes import reissue_certificate, revoke_certificate
-from .email import send_certificate_email, send_certificate_emails
+from .email import (
+    list_certificates_not_emailed,
+    send_certificate_email,
+    send_certificate_emails,
+)
 from .issuing import (
     certificate_data,
     issue_certificate,
@@ -33,6 +37,7 @@ __all__ = [
     "claim_new_certificates",
     "issue_certificate",
     "issue_claimed_certificates",
+    "list_certificates_not_emailed",
     "list_enrolments_missing_a_certificate",
     "list_stalled_batches",
     "record_failure",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -54,6 +55,22 @@ def send_certificate_emails(certificate_ids: Iterable[int]) -> int:
     if failure is not None:
         raise failure
     return len(sent)
+
+
+EMAIL_GIVEN_UP_AFTER = timedelta(days=1)
+
+
+def list_certificates_not_emailed(*, older_than: timedelta):
+    """Issued certificates whose participant was not emailed `older_than` after issue (the
+    email task was lost, or failed every retry), within a day: a mail server down for longer
+    needs a person, not a sweep sending every few minutes forever."""
+    now = timezone.now()
+    return Certificate.objects.filter(
+        status=CertificateStatus.ISSUED,
+        emailed_at__isnull=True,
+        issued_at__lt=now - older_than,
+        issued_at__gte=now - EMAIL_GIVEN_UP_AFTER,
+    )
 
 
 def _message(certificate: Certificate, root: str, connection) -> EmailMessage:

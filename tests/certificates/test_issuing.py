@@ -341,3 +341,20 @@ def test_certificate_admin_is_for_admins_only(client, completed, facilitator):
     client.force_login(facilitator)
     response = client.get("/admin/certificates/certificate/")
     assert response.status_code == 302  # to the admin's sign-in: not staff
+
+
+def test_the_sweep_sends_emails_that_never_went_within_a_day(completed, mailoutbox):
+    certificate = Certificate.objects.get(enrolment=completed)
+    mailoutbox.clear()
+    issued = timezone.now() - timedelta(hours=2)
+    Certificate.objects.filter(pk=certificate.pk).update(issued_at=issued, emailed_at=None)
+    call_command("reconcile_certificates")
+    assert [m.to for m in mailoutbox] == [[completed.user.email]]
+    call_command("reconcile_certificates")  # sent once
+    assert len(mailoutbox) == 1
+    # Not emailed for over a day (a mail server down for good): left to a person.
+    mailoutbox.clear()
+    long_ago = timezone.now() - timedelta(days=2)
+    Certificate.objects.filter(pk=certificate.pk).update(issued_at=long_ago, emailed_at=None)
+    call_command("reconcile_certificates")
+    assert mailoutbox == []
