@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -130,19 +131,18 @@ def issue_claimed_certificates(certificates: list[Certificate]) -> list[Certific
     """
     logos: dict[int, bytes | None] = {}  # read once per template, not once per certificate
     stored = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificate-files") as files:
-        for certificate in certificates:
-            template = _template_of(certificate.enrolment.course)
-            if template is not None and template.pk not in logos:
-                logos[template.pk] = _logo_of(template)
-            try:
-                rendered = _render(
-                    certificate, template, logos[template.pk] if template is not None else None
-                )
-            except Exception as error:
-                _not_issued(certificate, error)
-                continue
-            stored.append((certificate, rendered, files.submit(_store, rendered)))
+    for certificate in certificates:
+        template = _template_of(certificate.enrolment.course)
+        if template is not None and template.pk not in logos:
+            logos[template.pk] = _logo_of(template)
+        try:
+            rendered = _render(
+                certificate, template, logos[template.pk] if template is not None else None
+            )
+        except Exception as error:
+            _not_issued(certificate, error)
+            continue
+        stored.append((certificate, rendered, _files_thread().submit(_store, rendered)))
     issued = []
     for certificate, rendered, name in stored:
         try:
@@ -158,6 +158,14 @@ def issue_claimed_certificates(certificates: list[Certificate]) -> list[Certific
     if ids:
         transaction.on_commit(lambda: _enqueue_emails(ids))
     return issued
+
+
+@cache
+def _files_thread() -> ThreadPoolExecutor:
+    """This process's thread for writing certificate files, started on first use (in a Celery
+    prefork child, after the fork). It lives as long as the process, so a storage client that
+    keeps a connection per thread (S3) keeps it from one batch to the next."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificate-files")
 
 
 def _not_issued(certificate: Certificate, error: Exception) -> None:
