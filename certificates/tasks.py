@@ -49,13 +49,19 @@ def issue_new_certificates_task() -> int:
     """Issue a batch of new completions' certificates (services.together); returns how many.
 
     A full batch may leave more behind: the next batch is enqueued before this one is
-    rendered, so that another worker can take it meanwhile. A killed or failed batch leaves
-    pending records or completions without one, which reconcile_certificates_task finds.
+    rendered, so that another worker can take it meanwhile. A certificate that failed in the
+    batch is handed to issue_certificate_task, after the first step of its backoff, for its
+    retries and delivery limit. A killed batch leaves pending records or completions without
+    one, which reconcile_certificates_task finds.
     """
     certificates = claim_new_certificates()
     if len(certificates) == TOGETHER:
         issue_new_certificates_task.delay()
-    return len(issue_claimed_certificates(certificates))
+    issued = {c.pk for c in issue_claimed_certificates(certificates)}
+    for certificate in certificates:
+        if certificate.pk not in issued:
+            issue_certificate_task.apply_async((certificate.enrolment_id,), countdown=5)
+    return len(issued)
 
 
 @shared_task

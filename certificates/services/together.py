@@ -8,9 +8,11 @@ TOGETHER at a time, each batch in three statements (select and insert in one tra
 then one UPDATE for all), with one render and one stored file per certificate and one email
 task per batch. One completion on its own is issued as soon as it is done, as before.
 
-What the messages miss, the sweep (reconcile_certificates_task) finds: completions older than
-a few minutes with no issued certificate get issue_certificate's own path, with retries. That
-covers a lost or killed message, a failed render or store here, and records left pending.
+A certificate that fails to render or store here is counted and left pending; the task hands
+it to issue_certificate's own path, with its retries. What the messages miss, the sweep
+(reconcile_certificates_task) finds: completions older than a few minutes with no issued
+certificate get that path too. That covers a lost or killed message and records a killed
+batch left pending.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ def _claim(which: Q, *, limit: int | None) -> list[Certificate]:
 def issue_claimed_certificates(certificates: list[Certificate]) -> list[Certificate]:
     """Render and store each claimed record's PDF, then mark them issued together and have
     the participants emailed (one task). Returns those issued. One that fails to render or
-    store is logged, counted, and left pending for the sweep; the others are issued.
+    store is logged, counted, and left pending (for its own task's retries, or the sweep); the
+    others are issued.
 
     Files are written by a second thread while the next certificate renders: writing and
     syncing a file waits on the disk, not on the processor (the renderer itself stays on this
@@ -170,7 +173,9 @@ def _files_thread() -> ThreadPoolExecutor:
 
 def _not_issued(certificate: Certificate, error: Exception) -> None:
     logger.error(
-        "certificate %s not issued; the sweep will retry", certificate.code, exc_info=error
+        "certificate %s not issued with its batch; retried on its own",
+        certificate.code,
+        exc_info=error,
     )
     record_failure(certificate.enrolment_id, repr(error), give_up=False)
 

@@ -201,3 +201,28 @@ def test_a_file_that_fails_to_store_leaves_its_certificate_pending(db, monkeypat
     assert (failed.status, failed.attempts) == (CertificateStatus.PENDING, 1)
     assert "disk full" in failed.last_error
     assert len(stored_files(settings)) == 2
+
+
+def test_a_certificate_failing_in_a_batch_is_handed_to_its_own_task_for_retries(db, monkeypatch):
+    course = make_course(modules=1, lessons_per_module=1)
+    _first, failing, _last = completions(course, 3)
+    real, failures = issuing.store_atomically, []
+
+    def store(name, content):  # the second file fails once (the disk was full for a moment)
+        failures.append(name)
+        if len(failures) == 2:
+            raise OSError("disk full")
+        return real(name, content)
+
+    monkeypatch.setattr(issuing, "store_atomically", store)
+    handed = []
+    monkeypatch.setattr(
+        tasks.issue_certificate_task,
+        "apply_async",
+        lambda args, countdown: handed.append((args, countdown)),
+    )
+    assert tasks.issue_new_certificates_task() == 2
+    assert handed == [((failing.pk,), 5)]
+    tasks.issue_certificate_task(failing.pk)  # what the worker runs five seconds later
+    certificate = Certificate.objects.get(enrolment=failing)
+    assert (certificate.status, certificate.attempts) == (CertificateStatus.ISSUED, 1)
