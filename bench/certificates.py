@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench import BenchError
+from bench.data import bulk_participants
 from bench.harness import BackgroundProcess, Bench
 
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
@@ -159,18 +160,11 @@ def _completed(course, cohort, first: int, count: int) -> list[int]:
     events not sent: the clock starts with the first). Returns the enrolment ids."""
     from django.utils import timezone
 
-    from accounts.models import User
     from courses.models import Enrolment, EnrolmentStatus
 
-    users = []
-    for n in range(first, first + count):
-        user = User(
-            email=f"graduate-{n}@{course.slug}.bench.example", full_name=f"José Núñez {n}",
-            country="PE", organisation_type="procurement_agency",
-        )  # fmt: skip
-        user.set_unusable_password()
-        users.append(user)
-    users = User.objects.bulk_create(users)
+    users = bulk_participants(
+        course, first=first, count=count, prefix="graduate", name="José Núñez", country="PE"
+    )
     now = timezone.now()
     completed = {"status": EnrolmentStatus.COMPLETED, "completed_at": now}
     enrolments = Enrolment.objects.bulk_create(

@@ -199,6 +199,22 @@ def build_quiz_course(*, slug: str, questions: int):
     return add_mixed_quiz(course.modules.get(order=1), slug="mixed", questions=questions)
 
 
+def bulk_participants(course, *, first: int, count: int, prefix: str, name: str, country: str):
+    """`count` participants numbered from `first` (emails `prefix-n@<course>.bench.example`,
+    names `name n`), written in one INSERT, with no usable password."""
+    from accounts.models import User
+
+    users = []
+    for n in range(first, first + count):
+        user = User(
+            email=f"{prefix}-{n}@{course.slug}.bench.example", full_name=f"{name} {n}",
+            country=country, organisation_type="procurement_agency",
+        )  # fmt: skip
+        user.set_unusable_password()
+        users.append(user)
+    return User.objects.bulk_create(users)
+
+
 def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, str]]:
     """`count` more participants, each with an API token, enrolled in the course (enrol) and
     with every lesson complete: a pass then runs the whole completion check without completing
@@ -207,19 +223,12 @@ def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, 
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import User
     from courses.models import LessonCompletion
     from courses.services.enrolment import enrol, ensure_default_cohort
 
-    users = []
-    for n in range(first, first + count):
-        user = User(
-            email=f"learner-{n}@{course.slug}.bench.example", full_name=f"Learner {n}",
-            country="SN", organisation_type="procurement_agency",
-        )  # fmt: skip
-        user.set_unusable_password()
-        users.append(user)
-    users = User.objects.bulk_create(users)
+    users = bulk_participants(
+        course, first=first, count=count, prefix="learner", name="Learner", country="SN"
+    )
     EmailAddress.objects.bulk_create(
         EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
     )

@@ -25,16 +25,14 @@ from courses.exceptions import NotAllowed
 from courses.models import EnrolmentStatus
 from courses.services.enrolment import close_cohort
 from courses.services.progress import record_lesson_completion
-from tests.factories import enrol_user, make_cohort, make_course, make_facilitator_user, make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
+from tests.factories import (
+    enrol_user,
+    make_cohort,
+    make_completion,
+    make_course,
+    make_facilitator_user,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -48,14 +46,8 @@ def cohort(db, facilitator):
 def completed_enrolments(cohort, count, *, names=None):
     """`count` participants who completed the course in the cohort (rows written directly:
     no completion event, as for a cohort whose certificates wait for the close)."""
-    enrolments = []
-    for n in range(count):
-        name = names[n] if names else f"Participant {n}"
-        enrolment = enrol_user(make_user(full_name=name), cohort.course, cohort)
-        enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
-        enrolment.save()
-        enrolments.append(enrolment)
-    return enrolments
+    names = names or [f"Participant {n}" for n in range(count)]
+    return [make_completion(cohort.course, cohort, full_name=names[n]) for n in range(count)]
 
 
 def issued_in(cohort):

@@ -18,18 +18,14 @@ from certificates.models import (
     CertificateRevision,
     CertificateStatus,
 )
-from courses.models import EnrolmentStatus
 from tests.courses.test_views import assert_accessible_page
-from tests.factories import enrol_user, make_cohort, make_course, make_facilitator_user, make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
+from tests.factories import (
+    make_cohort,
+    make_completion,
+    make_course,
+    make_facilitator_user,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -46,11 +42,7 @@ def cohort(course, facilitator):
 
 def complete(cohort, **user_fields):
     """A participant of the cohort who has completed the course (no certificate yet)."""
-    enrolment = enrol_user(make_user(**user_fields), cohort.course, cohort)
-    enrolment.status = EnrolmentStatus.COMPLETED
-    enrolment.completed_at = timezone.now()
-    enrolment.save(update_fields=["status", "completed_at"])
-    return enrolment
+    return make_completion(cohort.course, cohort, **user_fields)
 
 
 def issued(cohort, **user_fields):

@@ -13,16 +13,14 @@ from certificates.models import Certificate, CertificateStatus, normalise_code
 from certificates.tasks import MAX_RETRIES, issue_certificate_task
 from courses.models import EnrolmentStatus
 from courses.services.progress import record_lesson_completion
-from tests.factories import enrol_user, make_cohort, make_course, make_facilitator_user, make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
+from tests.factories import (
+    enrol_user,
+    make_cohort,
+    make_completion,
+    make_course,
+    make_facilitator_user,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -82,10 +80,7 @@ def test_issuing_takes_three_statements_and_a_second_run_one(
     # a task of its own, enqueued once.)
     emails = []
     monkeypatch.setattr(services.issuing, "_enqueue_email", emails.append)
-    course = make_course(modules=1, lessons_per_module=1)
-    enrolment = enrol_user(make_user(), course)
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
-    enrolment.save()
+    enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
     services.verification_url("WARM-THE-SITE-CACHE")
     with django_assert_num_queries(3):
         certificate = services.issue_certificate(enrolment.pk)
@@ -105,10 +100,7 @@ def test_code_has_80_random_bits_and_reads_back_however_typed(completed):
 
 
 def test_a_transient_storage_failure_is_retried_then_issued(db, monkeypatch, settings):
-    course = make_course(modules=1, lessons_per_module=1)
-    enrolment = enrol_user(make_user(), course)
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
-    enrolment.save()
+    enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
     real = services.issuing.store_atomically
     failures = iter([OSError("storage unreachable")])
 
@@ -130,10 +122,7 @@ def test_a_transient_storage_failure_is_retried_then_issued(db, monkeypatch, set
 def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_looping(
     db, monkeypatch, settings
 ):
-    course = make_course(modules=1, lessons_per_module=1)
-    enrolment = enrol_user(make_user(), course)
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
-    enrolment.save()
+    enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
     calls = []
 
     def broken(name, content):
@@ -157,11 +146,9 @@ def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_loop
 
 
 def test_reconcile_issues_completions_whose_message_was_lost(db, settings):
-    course = make_course(modules=1, lessons_per_module=1)
-    enrolment = enrol_user(make_user(), course)
+    # Completed an hour ago without any task: as if the broker lost it.
     long_ago = timezone.now() - timedelta(hours=1)
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, long_ago
-    enrolment.save()  # completed without any task: as if the broker lost it
+    enrolment = make_completion(make_course(modules=1, lessons_per_module=1), completed_at=long_ago)
     call_command("reconcile_certificates")
     assert Certificate.objects.get(enrolment=enrolment).status == CertificateStatus.ISSUED
     call_command("reconcile_certificates")

@@ -13,29 +13,17 @@ from certificates import services, tasks
 from certificates.models import Certificate, CertificateStatus, IssuingWakeup
 from certificates.services import issuing, together
 from courses.events import course_completed
-from courses.models import Enrolment, EnrolmentStatus
-from tests.factories import enrol_user, make_cohort, make_course, make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
+from courses.models import Enrolment
+from tests.factories import make_cohort, make_completion, make_course
 
 
 def completions(course, count, *, cohort=None, ago=timedelta(0)):
     """`count` enrolments completed `ago`, in enrolment order (no event sent for them)."""
-    enrolments = []
-    for n in range(count):
-        enrolment = enrol_user(make_user(full_name=f"Amina Diallo {n}"), course, cohort)
-        enrolment.status = EnrolmentStatus.COMPLETED
-        enrolment.completed_at = timezone.now() - ago
-        enrolment.save()
-        enrolments.append(enrolment)
-    return enrolments
+    when = timezone.now() - ago
+    return [
+        make_completion(course, cohort, completed_at=when, full_name=f"Amina Diallo {n}")
+        for n in range(count)
+    ]
 
 
 def stored_files(settings):

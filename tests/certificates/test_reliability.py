@@ -18,7 +18,7 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateStatus
 from certificates.tasks import MAX_RETRIES, issue_certificate_task, reconcile_certificates_task
 from courses.models import EnrolmentStatus
-from tests.factories import enrol_user, make_course, make_user
+from tests.factories import make_completion, make_course
 from tests.workers import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,10 +97,7 @@ def logs(*processes):
 @pytest.fixture
 def completed_enrolment(db):
     """A completed enrolment whose certificate task was never enqueued (the tests enqueue)."""
-    enrolment = enrol_user(make_user(full_name="Ngozi Adichie"), make_course(lessons_per_module=1))
-    enrolment.status, enrolment.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
-    enrolment.save()
-    return enrolment
+    return make_completion(make_course(lessons_per_module=1), full_name="Ngozi Adichie")
 
 
 def certificate_files(media_root):
