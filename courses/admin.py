@@ -117,3 +117,6 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # status changes go through the services, which keep their rules
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # withdraw instead: progress, attempts and certificates hang on it

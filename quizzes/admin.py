@@ -56,3 +56,8 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an attempt would free an attempt under the quiz's limit and leave standing a
+        # completion that its pass earned.
+        return False
