@@ -91,6 +91,10 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("revoked by"),
+    )  # fmt: skip
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
     # Delivery bookkeeping: how often issuing was tried, and whether it gave up.
     attempts = models.PositiveIntegerField(default=0)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Certificate, CertificateRevision, CertificateStatus
-from ..pdf import render_certificate
-from .issuing import certificate_data
-from .storage import store_atomically
+from .issuing import _logo_of, _render, _store, course_template
 
 
 @transaction.atomic
 def revoke_certificate(certificate: Certificate, *, reason: str, by) -> Certificate:
-    """Revoke an issued certificate; verification then shows it as revoked, with the reason.
+    """Revoke an issued certificate; verification then shows it as revoked, with the reason
+    (who revoked it is kept for the admin, not shown).
 
     Revoking a revoked certificate changes nothing; a reason is required.
     """
@@ -30,7 +27,8 @@ def revoke_certificate(certificate: Certificate, *, reason: str, by) -> Certific
     locked.status = CertificateStatus.REVOKED
     locked.revoked_at = timezone.now()
     locked.revoke_reason = reason
-    locked.save(update_fields=["status", "revoked_at", "revoke_reason"])
+    locked.revoked_by = by
+    locked.save(update_fields=["status", "revoked_at", "revoke_reason", "revoked_by"])
     return locked
 
 
@@ -43,9 +41,9 @@ def reissue_certificate(certificate: Certificate, *, by) -> Certificate:
         raise ValueError("Only an issued certificate can be re-issued.")
     user = current.enrolment.user
     current.participant_name = user.full_name or user.email
-    content = render_certificate(certificate_data(current))
-    digest = hashlib.sha256(content).hexdigest()
-    name = store_atomically(f"certificates/{current.code}-{digest[:12]}.pdf", content)
+    template = course_template(current)
+    rendered = _render(current, template, _logo_of(template))
+    name, digest = _store(rendered), rendered.digest
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=current.pk)
         if locked.pdf_sha256 == digest:

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from elearn.emails import SWEEPS_GIVE_UP_AFTER, absolute_url
 
 from ..models import Certificate, CertificateStatus
 from .issuing import verification_url
@@ -42,12 +43,10 @@ def send_certificate_emails(certificate_ids: Iterable[int]) -> int:
         )
         if not certificates:
             return 0
-        scheme = "http" if settings.DEBUG else "https"
-        root = f"{scheme}://{Site.objects.get_current().domain}"
         try:
             with get_connection() as connection:
                 for certificate in certificates:
-                    _message(certificate, root, connection).send()
+                    _message(certificate, connection).send()
                     sent.append(certificate.pk)
         except Exception as error:  # recorded below, raised once the record is committed
             failure = error
@@ -55,9 +54,6 @@ def send_certificate_emails(certificate_ids: Iterable[int]) -> int:
     if failure is not None:
         raise failure
     return len(sent)
-
-
-EMAIL_GIVEN_UP_AFTER = timedelta(days=1)
 
 
 def list_certificates_not_emailed(*, older_than: timedelta):
@@ -69,17 +65,17 @@ def list_certificates_not_emailed(*, older_than: timedelta):
         status=CertificateStatus.ISSUED,
         emailed_at__isnull=True,
         issued_at__lt=now - older_than,
-        issued_at__gte=now - EMAIL_GIVEN_UP_AFTER,
+        issued_at__gte=now - SWEEPS_GIVE_UP_AFTER,
     )
 
 
-def _message(certificate: Certificate, root: str, connection) -> EmailMessage:
+def _message(certificate: Certificate, connection) -> EmailMessage:
     user = certificate.enrolment.user
     with translation.override(user.preferred_language or certificate.course_language):
         context = {
             "certificate": certificate,
             "site_name": settings.SITE_NAME,
-            "download_url": root + reverse("certificate-download", args=[certificate.code]),
+            "download_url": absolute_url(reverse("certificate-download", args=[certificate.code])),
             "verification_url": verification_url(certificate.code),
         }
         subject = render_to_string("certificates/email/issued_subject.txt", context)

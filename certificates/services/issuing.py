@@ -6,12 +6,12 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Enrolment, EnrolmentStatus
+from elearn.emails import absolute_url
 
 from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
@@ -154,8 +154,13 @@ def _record_for(enrolment: Enrolment, template: CertificateTemplate | None) -> C
 
 def certificate_data(certificate: Certificate) -> CertificateData:
     """What the PDF shows, from the frozen record and the course's template (or defaults)."""
-    template = CertificateTemplate.objects.filter(course_id=certificate.enrolment.course_id).first()
+    template = course_template(certificate)
     return _certificate_data(certificate, template, _logo_of(template))
+
+
+def course_template(certificate: Certificate) -> CertificateTemplate | None:
+    """The certificate template of the certificate's course; None for the defaults."""
+    return CertificateTemplate.objects.filter(course_id=certificate.enrolment.course_id).first()
 
 
 def _logo_of(template: CertificateTemplate | None) -> bytes | None:
@@ -194,9 +199,7 @@ def _certificate_data(
 
 
 def verification_url(code: str) -> str:
-    scheme = "http" if settings.DEBUG else "https"
-    domain = Site.objects.get_current().domain
-    return f"{scheme}://{domain}{reverse('certificate-verify-code', kwargs={'code': code})}"
+    return absolute_url(reverse("certificate-verify-code", kwargs={"code": code}))
 
 
 @transaction.atomic

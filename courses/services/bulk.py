@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -24,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.models import FACILITATORS_GROUP, User
+from elearn.emails import SWEEPS_GIVE_UP_AFTER, absolute_url
 from elearn.errors import DomainError
 
 from ..exceptions import InvalidUpload, NotAllowed, UploadAlreadyApplied
@@ -347,8 +347,6 @@ def send_invitation(invitation: Invitation) -> bool:
 def _invitation_email(invitation: Invitation) -> EmailMessage:
     cohort = invitation.cohort
     course = cohort.course
-    scheme = "http" if settings.DEBUG else "https"
-    root = f"{scheme}://{Site.objects.get_current().domain}"
     inviter = invitation.invited_by
     context = {
         "site_name": settings.SITE_NAME,
@@ -356,8 +354,10 @@ def _invitation_email(invitation: Invitation) -> EmailMessage:
         "cohort": cohort,
         "email": invitation.email,
         "inviter": (inviter.full_name or inviter.email) if inviter else "",
-        "signup_url": f"{root}{reverse('account_signup')}?{urlencode({'email': invitation.email})}",
-        "course_url": f"{root}{course.get_absolute_url()}",
+        "signup_url": absolute_url(
+            f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}"
+        ),
+        "course_url": absolute_url(course.get_absolute_url()),
     }
     with translation.override(course.language):
         subject = render_to_string("courses/email/invitation_subject.txt", context)
@@ -449,7 +449,9 @@ PENDING_AFTER = timedelta(minutes=10)
 
 
 def resend_pending_invitations(*, older_than: timedelta = PENDING_AFTER) -> int:
-    """Enqueue again every invitation whose email has not gone out after `older_than`.
+    """Enqueue again every invitation whose email has not gone out after `older_than`, within
+    a day (SWEEPS_GIVE_UP_AFTER: after that a person must look, e.g. at an address the mail
+    server refuses).
 
     The database, not the broker, says what is pending: an embedded broker loses the message of
     a worker killed mid-task. Sending is safe to repeat (send_invitation), so a sweep that
@@ -461,6 +463,7 @@ def resend_pending_invitations(*, older_than: timedelta = PENDING_AFTER) -> int:
         sent_at__isnull=True,
         accepted_at__isnull=True,
         created_at__lt=timezone.now() - older_than,
+        created_at__gte=timezone.now() - SWEEPS_GIVE_UP_AFTER,
     ).values_list("pk", flat=True)
     ids = list(pending)
     for invitation_id in ids:

@@ -282,6 +282,7 @@ def test_revoking_needs_a_reason_and_shows_on_verification(client, completed, ad
         revoke_certificate(certificate, reason="  ", by=admin_user)
     revoked = revoke_certificate(certificate, reason="Issued in error", by=admin_user)
     assert revoked.status == CertificateStatus.REVOKED
+    assert Certificate.objects.get(pk=certificate.pk).revoked_by == admin_user
     again = revoke_certificate(certificate, reason="Other", by=admin_user)
     assert (again.revoked_at, again.revoke_reason) == (revoked.revoked_at, "Issued in error")
     body = client.get(certificate.get_absolute_url()).content.decode()

@@ -676,3 +676,12 @@ def test_sweep_sends_invitations_whose_email_never_went_out(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("resend_pending_invitations")
     assert len(mail.outbox) == 1
+
+    # Not sent for over a day (a mail server refusing the address): left to a person.
+    refused = Invitation.objects.create(
+        cohort=cohort, email="refused@example.org", invited_by=facilitator
+    )
+    Invitation.objects.filter(pk=refused.pk).update(created_at=timezone.now() - timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resend_pending_invitations")
+    assert len(mail.outbox) == 1
