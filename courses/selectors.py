@@ -1,7 +1,7 @@
 """Reads for the catalogue, course and lesson pages, with a fixed number of queries each."""
 
 import functools
-from datetime import date
+from datetime import UTC, date, timedelta
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -56,13 +56,17 @@ def get_course_page(user, slug):
 
 
 def list_joinable_cohorts(course: Course) -> list[Cohort]:
-    """Cohorts one may enrol in oneself: open and not ended; the default self-paced one first."""
-    today = timezone.localdate()
-    cohorts = list(
-        Cohort.objects.filter(course=course, enrolment_open=True)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    """Cohorts one may enrol in oneself: open and not ended where they run (Cohort.has_ended,
+    the rule enrol applies); the default self-paced one first."""
+    # Time zones are at most a day from UTC: the database drops what ended before yesterday.
+    yesterday = timezone.localdate(timezone=UTC) - timedelta(days=1)
+    cohorts = [
+        cohort
+        for cohort in Cohort.objects.filter(course=course, enrolment_open=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday))
         .annotate(active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
-    )
+        if not cohort.has_ended()
+    ]
     for cohort in cohorts:
         cohort.places_left = max(cohort.capacity - cohort.active, 0) if cohort.capacity else None
     return cohorts

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .structure import Course, Lesson, Module
@@ -97,6 +98,12 @@ class Cohort(models.Model):
     @property
     def is_self_paced(self) -> bool:
         return self.starts_on is None and self.ends_on is None
+
+    def has_ended(self) -> bool:
+        """Whether the cohort's last day is over where the cohort runs (its time zone)."""
+        if self.ends_on is None:
+            return False
+        return self.ends_on < timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
     @property
     def holds_certificates(self) -> bool:

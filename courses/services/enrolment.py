@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -126,9 +125,7 @@ def enrol(
 def _check_self_enrolment(user: User, cohort: Cohort, key: str | None) -> None:
     if not cohort.course.published or not cohort.enrolment_open:
         raise EnrolmentClosed()
-    if cohort.ends_on and cohort.ends_on < timezone.localdate(
-        timezone=zoneinfo.ZoneInfo(cohort.time_zone)
-    ):
+    if cohort.has_ended():
         raise EnrolmentClosed(_("This cohort has ended."))
     if cohort.enrolment_key and not secrets.compare_digest(
         (key or "").strip().encode(), cohort.enrolment_key.encode()

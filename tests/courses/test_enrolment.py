@@ -97,6 +97,30 @@ def test_cohort_ending_today_still_takes_enrolments(participant, course):
     assert enrol(participant, cohort).cohort == cohort
 
 
+def test_the_course_page_offers_exactly_the_cohorts_enrol_takes_in_their_own_time_zones(
+    participant, course, monkeypatch
+):
+    from datetime import UTC, date, datetime
+
+    from courses.selectors import list_joinable_cohorts
+
+    # 20:00 UTC on 10 March: already 11 March in Auckland, still 10 March in Lima.
+    now = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    ended = make_cohort(course, ends_on=date(2026, 3, 10), time_zone="Pacific/Auckland")
+    last_day = make_cohort(course, ends_on=date(2026, 3, 10), time_zone="America/Lima")
+    # Ended the day before in UTC, but not where it runs.
+    ahead = make_cohort(course, ends_on=date(2026, 3, 9), time_zone="Pacific/Kiritimati")
+    behind = make_cohort(course, ends_on=date(2026, 3, 9), time_zone="Pacific/Pago_Pago")
+
+    offered = set(list_joinable_cohorts(course)) - {ensure_default_cohort(course)}
+    assert offered == {last_day}
+    for cohort in (ended, ahead, behind):
+        with pytest.raises(EnrolmentClosed):
+            enrol(participant, cohort)
+    assert enrol(participant, last_day).cohort == last_day
+
+
 def test_unpublished_course_refuses_self_enrolment(participant, db):
     draft = make_course(published=False)
     cohort = ensure_default_cohort(draft)
