@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,11 +103,13 @@ def run_certificate_batch(batch_id: int) -> bool:
     # by a killed worker did part of its items, which then no longer count as left.
     left = 0 if finished else items.filter(pk__gt=cursor).count()
     total = max(batch.total, batch.done + len(ids) + left)  # completions meanwhile count too
-    CertificateBatch.objects.filter(pk=batch.pk).update(
+    # Only while this worker still holds the lease: a chunk slower than the lease may have been
+    # taken over meanwhile, and the worker that took it records the chunk (and its failures).
+    CertificateBatch.objects.filter(pk=batch.pk, claimed_until=batch.claimed_until).update(
         cursor=cursor,
         done=total - left,
         total=total,
-        failed=batch.failed + failed,
+        failed=F("failed") + failed,
         claimed_until=None,
         status=BatchStatus.DONE if finished else BatchStatus.RUNNING,
         finished_at=timezone.now() if finished else None,

@@ -139,6 +139,27 @@ def test_a_batch_held_by_another_worker_is_left_alone_until_its_lease_runs_out(c
     assert issued_in(cohort) == 2
 
 
+def test_a_chunk_taken_over_after_its_lease_ran_out_is_recorded_by_the_new_holder_only(
+    cohort, facilitator, monkeypatch
+):
+    completed_enrolments(cohort, 2)
+    batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
+    real_chunk = batches._issue_chunk
+
+    def slow_chunk(held, ids):  # the lease runs out and the sweep's worker takes the batch
+        failed = real_chunk(held, ids)
+        CertificateBatch.objects.filter(pk=held.pk).update(
+            claimed_until=timezone.now() + timedelta(minutes=2)
+        )
+        return failed + 1  # as if one had failed: it must not be counted by this worker
+
+    monkeypatch.setattr(batches, "_issue_chunk", slow_chunk)
+    services.run_certificate_batch(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.failed, batch.cursor) == (BatchStatus.RUNNING, 0, 0, 0)
+    assert issued_in(cohort) == 2  # the certificates themselves are right either way
+
+
 def test_the_sweep_resumes_a_batch_whose_message_was_lost(cohort, facilitator):
     completed_enrolments(cohort, 2)
     batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
