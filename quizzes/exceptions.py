@@ -8,10 +8,8 @@ from elearn.errors import DomainError
 
 
 class NotEnrolled(CourseNotEnrolled):
-    """The course's not_enrolled, with a message about quizzes."""
+    """The course's not_enrolled (its code and status), with a message about quizzes."""
 
-    code = "not_enrolled"
-    status_code = status.HTTP_403_FORBIDDEN
     default_message = _("You need to be enrolled in this course to take its quizzes.")
 
 

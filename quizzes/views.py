@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.outline import get_outline
+from courses.services.enrolment import get_current_enrolment
 from elearn.errors import DomainError
 
 from . import selectors, services
-from .exceptions import AlreadySubmitted, InvalidAnswers, NotEnrolled, TimeUp
+from .exceptions import AlreadySubmitted, InvalidAnswers, TimeUp
 from .models import QuestionType
 
 
@@ -18,10 +19,7 @@ from .models import QuestionType
 def quiz_detail(request, quiz_id):
     quiz = selectors.get_quiz_for(request.user, quiz_id)
     services.close_expired_attempt(request.user, quiz)
-    try:
-        enrolment = selectors.check_quiz_access(request.user, quiz)
-    except NotEnrolled:
-        enrolment = None
+    enrolment = get_current_enrolment(request.user, quiz.course)
     summary = selectors.get_quiz_summary(request.user, quiz, enrolled=enrolment is not None)
     context = {
         "quiz": quiz,
@@ -78,7 +76,6 @@ def attempt_detail(request, attempt_id):
         "quiz": attempt.quiz,
         "course": attempt.quiz.course,
         "detail": detail,
-        "general_errors": errors.get("answers", []),
     }
     if not attempt.is_submitted:
         # After a refused save, show what was typed rather than what was saved before.
