@@ -12,7 +12,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from courses.models import Cohort
 from courses.services import bulk
-from courses.services.enrolment import close_cohort
+from courses.services.enrolment import can_close_cohort, close_cohort
 from elearn.errors import DomainError
 
 from . import selectors, services
@@ -104,19 +104,14 @@ def cohort_certificates(request, cohort_id):
         return redirect("facilitate-cohort-certificates", cohort_id=cohort.pk)
 
     summary = services.summarise_cohort_certificates(cohort)
-    holding = cohort.holds_certificates
     allowed = {kind: services.can_start_batch(request.user, cohort, kind) for kind in BatchKind}
     batches = list(cohort.certificate_batches.select_related("requested_by")[:RECENT_BATCHES])
     context = {
         "cohort": cohort,
         "summary": summary,
-        "holding": holding,
-        # The default cohort is the course's self-paced run: closing it would stop anyone
-        # enrolling in the course by themselves.
-        "can_close": cohort.closed_at is None and not cohort.is_default,
-        "can_issue": allowed[BatchKind.ISSUE]
-        and not holding
-        and summary["missing"] + summary["pending"] > 0,
+        "holding": cohort.holds_certificates,
+        "can_close": can_close_cohort(request.user, cohort),
+        "can_issue": allowed[BatchKind.ISSUE] and summary["missing"] + summary["pending"] > 0,
         "can_reissue": allowed[BatchKind.REISSUE] and summary["issued"] > 0,
         "can_archive": allowed[BatchKind.ARCHIVE] and summary["issued"] > 0,
         "batches": batches,

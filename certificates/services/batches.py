@@ -52,9 +52,12 @@ STALLED_AFTER = timedelta(minutes=5)  # unfinished, unclaimed and untouched this
 
 def can_start_batch(user: User, cohort: Cohort, kind: str) -> bool:
     """Who manages the cohort may issue what is missing and download a ZIP; re-issuing every
-    certificate with new content is for admins."""
+    certificate with new content is for admins. Nothing is issued while the cohort holds its
+    certificates until it closes."""
     if kind == BatchKind.REISSUE:
         return user.is_authenticated and user.is_staff
+    if kind == BatchKind.ISSUE and cohort.holds_certificates:
+        return False
     return can_manage_cohort(user, cohort)
 
 
@@ -64,10 +67,10 @@ def start_certificate_batch(cohort: Cohort, *, kind: str, by: User | None) -> Ce
     `by` None is the platform itself (a cohort closing)."""
     if kind not in BatchKind.values:
         raise ValueError(f"unknown batch kind {kind!r}")
-    if by is not None and not can_start_batch(by, cohort, kind):
-        raise NotAllowed()
     if kind == BatchKind.ISSUE and cohort.holds_certificates:
         raise NotAllowed(_("This cohort's certificates are issued when it closes."))
+    if by is not None and not can_start_batch(by, cohort, kind):
+        raise NotAllowed()
     total = _items(cohort, kind).count()
     try:
         with transaction.atomic():

@@ -170,10 +170,16 @@ def withdraw(enrolment: Enrolment, *, by: User) -> Enrolment:
     return enrolment
 
 
+def can_close_cohort(user: User, cohort: Cohort) -> bool:
+    """Whether `user` may close the cohort now (close_cohort's rules, for showing the button)."""
+    return cohort.closed_at is None and not cohort.is_default and can_manage_cohort(user, cohort)
+
+
 def close_cohort(cohort: Cohort, *, by: User | None) -> bool:
     """Close a cohort: enrolment stops and `cohort_closed` is sent after commit (certificates
     held for the close are then issued). Closing a closed cohort changes nothing. Returns True
-    only for the call that closed it."""
+    only for the call that closed it. The self-paced cohort stays open: closing it would stop
+    anyone enrolling in the course by themselves."""
     if by is not None and not can_manage_cohort(by, cohort):
         raise NotAllowed()
     if cohort.is_default:
