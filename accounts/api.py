@@ -2,6 +2,7 @@ from allauth.account import app_settings as allauth_settings
 from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
@@ -13,8 +14,24 @@ from . import services
 from .models import User
 
 
+class CountryCodeField(serializers.ChoiceField):
+    """A country as its ISO 3166 code, "" when none was given.
+
+    django-countries gives a blank country as an empty Country object, which DRF's ChoiceField
+    would hand to the JSON encoder as it is. Input is the code only, as the schema says
+    (django-countries' own serializer field would also take names).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(countries.countries), allow_blank=True, **kwargs)
+
+    def to_representation(self, value):
+        return getattr(value, "code", value) or ""
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(max_length=200, allow_blank=False)
+    country = CountryCodeField(required=False)
 
     class Meta:
         model = User

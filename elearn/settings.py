@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the session and authentication, which look up cookies and headers.
+    "elearn.middleware.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +91,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# The largest request body, files apart (Django's own limit, which the API's parsers also
+# honour): a larger one is refused with a 400. Our largest bodies are forms and quiz answers.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 ROOT_URLCONF = "elearn.urls"
 WSGI_APPLICATION = "elearn.wsgi.application"
@@ -286,6 +292,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        # DRF's parsers, refusing text that must not be stored and bodies nested too deeply.
+        "elearn.parsers.JSONParser",
+        "elearn.parsers.FormParser",
+        "elearn.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "elearn.errors.api_exception_handler",

@@ -9,8 +9,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+
+from elearn.parsers import JSONParser
 
 from . import selectors, services
 from .exceptions import InvalidAnswers
