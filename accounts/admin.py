@@ -4,15 +4,23 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .names import normalise_full_name
 
 
-class UserCreationForm(BaseUserCreationForm):
+class NormalisedNameMixin:
+    """The full name kept as certificates print it, as on the profile page (accounts.names)."""
+
+    def clean_full_name(self):
+        return normalise_full_name(self.cleaned_data.get("full_name") or "")
+
+
+class UserCreationForm(NormalisedNameMixin, BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name")
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(NormalisedNameMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -1,6 +1,7 @@
 from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import has_verified_email
-from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema
@@ -11,6 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
+from .exceptions import TooManySignInAttempts
 from .models import User
 
 
@@ -75,9 +77,16 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context["request"], email=attrs["email"], password=attrs["password"]
-        )
+        # allauth's authenticate, so that failures count against the same per-account and
+        # per-address limits as the sign-in page (shared cache), a locked account is refused
+        # here too, and a success gives back its own attempt as it does on the page.
+        request = self.context["request"]._request
+        try:
+            user = get_adapter(request).authenticate(
+                request, email=attrs["email"], password=attrs["password"]
+            )
+        except DjangoValidationError as error:  # the only one: too many failed attempts
+            raise TooManySignInAttempts(error.messages[0]) from None
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 _("Unable to sign in with these credentials."), code="authorization"

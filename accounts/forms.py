@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import User
+from .names import normalise_full_name
 
 STATISTICS_HELP = _(
     "Used only in anonymous statistics on who learns on the platform; never shown to others."
@@ -33,7 +34,8 @@ class ProfileForm(forms.ModelForm):
         self.fields["organisation_type"].required = True
 
     def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].split())
+        # Normalised here too, so the form shows (and checks) the name as it will be kept.
+        name = normalise_full_name(self.cleaned_data["full_name"])
         if not name:
             raise forms.ValidationError(_("Please enter your full name."))
         return name

@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .names import validate_full_name
+
 FACILITATORS_GROUP = "Facilitators"
 
 
@@ -63,6 +65,7 @@ class User(AbstractUser):
         max_length=200,
         blank=True,
         help_text=_("Exactly as it should appear on your certificates."),
+        validators=[validate_full_name],
     )
     country = CountryField(_("country"), blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import FACILITATORS_GROUP, User
+from .names import normalise_full_name
 
 PROFILE_FIELDS = ("full_name", "country", "organisation", "organisation_type", "preferred_language")
 
@@ -14,14 +15,15 @@ PROFILE_FIELDS = ("full_name", "country", "organisation", "organisation_type", "
 def update_profile(user: User, **changes) -> User:
     """Change a user's profile fields (only those in PROFILE_FIELDS; whitespace is trimmed).
 
-    The full name cannot be changed to an empty one: certificates are issued in it.
+    The full name is normalised as certificates print it (accounts.names) and cannot be
+    changed to an empty one, nor to one with no letter: certificates are issued in it.
     """
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not profile fields: {', '.join(sorted(unknown))}")
     for field, value in changes.items():
         if isinstance(value, str):
-            value = " ".join(value.split()) if field == "full_name" else value.strip()
+            value = normalise_full_name(value) if field == "full_name" else value.strip()
         setattr(user, field, value)
     if "full_name" in changes and not user.full_name:
         raise ValidationError({"full_name": _("Please enter your full name.")})

@@ -115,6 +115,14 @@ TEMPLATES = [
         },
     },
 ]
+if DEBUG:
+    # `make run` serves with gunicorn, which reloads on Python changes only: templates are
+    # read afresh on each request instead of cached, so an edited template shows at once.
+    TEMPLATES[0]["APP_DIRS"] = False
+    TEMPLATES[0]["OPTIONS"]["loaders"] = [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
 
 # Database: SQLite in var/ by default; DATABASE_URL selects PostgreSQL in production.
 DATABASES = {

@@ -2,6 +2,8 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -24,10 +26,18 @@ def test_urls_are_where_clients_expect_them():
 # Tokens
 
 
-def test_email_and_password_get_a_token(api_client, participant, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+def test_email_and_password_get_a_token(api_client, participant):
+    with CaptureQueriesContext(connection) as queries:
         response = request_token(api_client, participant.email)
 
+    # Rate limits (DRF's per address, allauth's per address and account, as on the sign-in page)
+    # are cache calls: statements here, on the default database cache; none with Redis.
+    # (with the savepoints the database cache writes in).
+    cache = [
+        q for q in queries.captured_queries if "elearn_cache" in q["sql"] or "SAVEPOINT" in q["sql"]
+    ]
+    assert len(queries.captured_queries) - len(cache) <= 12
+    assert len(cache) <= 60
     assert response.status_code == 200
     assert response.json()["token"]
 
@@ -86,8 +96,8 @@ def test_token_requests_are_throttled(api_client, participant):
     throttle = ScopedRateThrottle()
     allowed, _period = throttle.parse_rate(throttle.THROTTLE_RATES["token"])
 
-    for _ in range(allowed):
-        assert request_token(api_client, participant.email, "wrong").status_code == 400
+    for n in range(allowed):  # guesses at many accounts: the per-account lock is not reached
+        assert request_token(api_client, f"guess{n}@example.org", "wrong").status_code == 400
     response = request_token(api_client, participant.email)
 
     assert response.status_code == 429
@@ -269,3 +279,89 @@ def test_token_throttle_cannot_be_dodged_with_a_forged_forwarded_for_header(
     )
 
     assert response.status_code == 429
+
+
+# One sign-in limit for both doors: the sign-in page and the token endpoint.
+
+TOO_MANY_ATTEMPTS = "Too many failed login attempts. Try again later."
+
+
+def sign_in_on_the_page(client, email, password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_failed_token_requests_lock_the_account_on_the_api(api_client, participant):
+    for _ in range(5):
+        assert request_token(api_client, participant.email, "wrong").status_code == 400
+
+    response = request_token(api_client, participant.email)
+
+    assert response.status_code == 429
+    assert response.json() == {"code": "too_many_login_attempts", "detail": TOO_MANY_ATTEMPTS}
+
+
+def test_failed_token_requests_lock_the_account_on_the_sign_in_page(
+    api_client, client, participant
+):
+    for _ in range(5):
+        request_token(api_client, participant.email, "wrong")
+
+    response = sign_in_on_the_page(client, participant.email)
+
+    assert TOO_MANY_ATTEMPTS in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_sign_ins_on_the_page_lock_the_account_on_the_api(api_client, client, participant):
+    for _ in range(5):
+        assert TOO_MANY_ATTEMPTS not in sign_in_on_the_page(client, participant.email, "no").text
+
+    response = request_token(api_client, participant.email)
+
+    assert response.status_code == 429
+    assert response.json()["detail"] == TOO_MANY_ATTEMPTS
+    assert "token" not in response.json()
+
+
+def test_the_lock_is_per_account(api_client, participant, other_participant):
+    for _ in range(5):
+        request_token(api_client, participant.email, "wrong")
+
+    assert request_token(api_client, other_participant.email).status_code == 200
+
+
+@pytest.mark.parametrize("door", ["page", "api"])
+def test_a_success_through_either_door_gives_back_its_own_attempt(
+    api_client, client, participant, door
+):
+    """As allauth does: a success does not count, but does not wipe earlier failures either
+    (else an attacker could interleave successes with guesses)."""
+    for n in range(4):
+        if (door == "api") == (n % 2 == 0):
+            sign_in_on_the_page(client, participant.email, "wrong")
+        else:
+            request_token(api_client, participant.email, "wrong")
+
+    if door == "api":
+        assert request_token(api_client, participant.email).status_code == 200
+    else:
+        assert sign_in_on_the_page(client, participant.email).status_code == 302
+
+    assert request_token(api_client, participant.email).status_code == 200
+    request_token(api_client, participant.email, "wrong")  # the fifth failure
+    assert request_token(api_client, participant.email).status_code == 429
+
+
+def test_a_locked_account_gets_the_message_in_its_language(api_client, participant):
+    for _ in range(5):
+        request_token(api_client, participant.email, "wrong")
+
+    response = api_client.post(
+        TOKEN_URL,
+        {"email": participant.email, "password": PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert response.status_code == 429
+    assert response.json()["detail"] != TOO_MANY_ATTEMPTS
