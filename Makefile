@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# Web (Django's development server) and a Celery worker, with SQLite and a broker on the
+# Web (gunicorn, reloading on code changes) and a Celery worker, with SQLite and a broker on the
 # filesystem under var/. Ctrl-C stops both.
 run: export DEBUG ?= 1
 run: $(VENV)/.installed

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from elearn.schema import domain_errors
+
 from . import services
 from .exceptions import TooManySignInAttempts
 from .models import User
@@ -117,7 +119,11 @@ class ObtainTokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer, auth=[])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **domain_errors(TooManySignInAttempts)},
+        auth=[],
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -1,10 +1,12 @@
 from django.http import FileResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import generics, permissions, renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .models import CertificateStatus
 from .views import VerificationThrottle
 
 
@@ -45,10 +47,29 @@ class VerifyView(APIView):
         return Response(VerificationSerializer(data).data)
 
 
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf` (the file itself is a FileResponse)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
 class PdfView(APIView):
     """The certificate's PDF, for its owner, the facilitators of its cohort and admins."""
 
     permission_classes = [permissions.IsAuthenticated]
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    def handle_exception(self, exc):
+        # Errors are JSON ({"code", "detail"}) even for a client that asked for the PDF only.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="the PDF")})
     def get(self, request, code):
@@ -59,3 +80,47 @@ class PdfView(APIView):
             filename=f"certificate-{certificate.code}.pdf",
             content_type="application/pdf",
         )
+
+
+class CertificateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=CertificateStatus.choices,
+        help_text="`pending` while it is being issued (or held until the cohort closes).",
+    )
+    course = serializers.SlugField(source="enrolment.course.slug")
+    course_title = serializers.CharField()
+    cohort_name = serializers.CharField(allow_blank=True)
+    participant_name = serializers.CharField()
+    completed_on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    issuing_organisation = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revoke_reason = serializers.CharField(allow_blank=True)
+    verification_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField(
+        help_text="Null until it is issued, and once revoked."
+    )
+
+    def get_verification_url(self, certificate) -> str:
+        return self.context["request"].build_absolute_uri(certificate.get_absolute_url())
+
+    def get_pdf_url(self, certificate) -> str | None:
+        if certificate.status != CertificateStatus.ISSUED:
+            return None
+        path = reverse("api-certificate-pdf", kwargs={"code": certificate.code})
+        return self.context["request"].build_absolute_uri(path)
+
+
+class MyCertificatesView(generics.ListAPIView):
+    """The signed-in user's own certificates, newest first, with where to verify and download
+    each (also on My learning)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = CertificateSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is built with no user
+            return selectors.Certificate.objects.none()
+        return selectors.list_certificates_of(self.request.user)

@@ -1,5 +1,6 @@
 """Reads of certificates, with who may see what."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from courses.services.enrolment import can_manage_cohort
@@ -46,3 +47,12 @@ def get_certificate_pdf_for(user, code: str) -> Certificate:
     if enrolment.user_id != user.pk and not can_manage_cohort(user, enrolment.cohort):
         raise Http404("No such certificate.")
     return certificate
+
+
+def list_certificates_of(user) -> QuerySet[Certificate]:
+    """The user's own certificates, newest first: issued, revoked, and those being issued."""
+    return (
+        Certificate.objects.filter(enrolment__user=user)
+        .select_related("enrolment__course")
+        .order_by("-created_at", "-pk")
+    )

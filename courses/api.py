@@ -6,9 +6,18 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from elearn.schema import domain_errors
 from quizzes.models import Quiz
 
 from . import selectors
+from .exceptions import (
+    AlreadyEnrolled,
+    CohortFull,
+    EnrolmentClosed,
+    NotAllowed,
+    NotEnrolled,
+    WrongEnrolmentKey,
+)
 from .models import Cohort, Course, Enrolment, Lesson, Module
 from .services.enrolment import enrol, get_current_enrolment, withdraw
 from .services.progress import record_lesson_completion
@@ -172,7 +181,9 @@ class ProgressSerializer(serializers.Serializer):
 
 class EnrolmentSerializer(serializers.ModelSerializer):
     course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    progress = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(
+        allow_null=True, help_text="Null for a withdrawn enrolment."
+    )
 
     class Meta:
         model = Enrolment
@@ -240,7 +251,13 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
         return Response(self.get_serializer(enrolment, context=context).data)
 
-    @extend_schema(request=EnrolRequestSerializer, responses={201: EnrolmentSerializer})
+    @extend_schema(
+        request=EnrolRequestSerializer,
+        responses={
+            201: EnrolmentSerializer,
+            **domain_errors(EnrolmentClosed, CohortFull, AlreadyEnrolled, WrongEnrolmentKey),
+        },
+    )
     def create(self, request):
         data = EnrolRequestSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -249,7 +266,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
         return Response(self.get_serializer(enrolment, context=context).data, status=201)
 
-    @extend_schema(request=None, responses=EnrolmentSerializer)
+    @extend_schema(request=None, responses={200: EnrolmentSerializer, **domain_errors(NotAllowed)})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         enrolment = withdraw(self.get_object(), by=request.user)
@@ -274,7 +291,10 @@ class LessonViewSet(viewsets.GenericViewSet):
             course__in=Course.objects.visible_to(self.request.user)
         ).select_related("course")
 
-    @extend_schema(request=None, responses=LessonCompletionSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: LessonCompletionSerializer, **domain_errors(NotEnrolled)},
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         lesson = self.get_object()

@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, ObtainTokenView
-from certificates.api import PdfView, VerifyView
+from certificates.api import MyCertificatesView, PdfView, VerifyView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
 
@@ -19,6 +19,7 @@ router.register("attempts", AttemptViewSet, basename="api-attempt")
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("certificates/", MyCertificatesView.as_view(), name="api-certificates"),
     path("certificates/verify/<str:code>/", VerifyView.as_view(), name="api-certificate-verify"),
     path("certificates/<str:code>/pdf/", PdfView.as_view(), name="api-certificate-pdf"),
     path("quizzes/<int:quiz_id>/attempts/", QuizAttemptsView.as_view(), name="api-quiz-attempts"),

@@ -2,8 +2,9 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -57,3 +58,29 @@ def api_exception_handler(exc, context):
             detail = detail["detail"]
     response.data = {"code": code, "detail": detail}
     return response
+
+
+# Django's own error pages (a URL that matches no route, a request Django itself refuses, a
+# crash) in the API's shape under /api/, so that a client never has to read HTML.
+
+API_PREFIX = "/api/"
+
+
+def not_found(request, exception):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"code": "not_found", "detail": str(_("Not found."))}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    if request.path.startswith(API_PREFIX):
+        detail = str(_("The request could not be understood."))
+        return JsonResponse({"code": "bad_request", "detail": detail}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        detail = str(_("Something went wrong. The error has been logged."))
+        return JsonResponse({"code": "server_error", "detail": detail}, status=500)
+    return defaults.server_error(request)

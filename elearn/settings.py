@@ -299,7 +299,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the {"code", "detail"} error responses each operation can give.
+    "DEFAULT_SCHEMA_CLASS": "elearn.schema.ErrorAutoSchema",
     "DEFAULT_PARSER_CLASSES": [
         # DRF's parsers, refusing text that must not be stored and bodies nested too deeply.
         "elearn.parsers.JSONParser",
@@ -318,7 +319,18 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "elearn API",
-    "DESCRIPTION": "Courses, profiles and (later) enrolments, quizzes and certificates.",
+    "DESCRIPTION": (
+        "The course catalogue and outlines, cohorts, the signed-in user's profile, enrolments "
+        "and progress, quizzes and attempts (graded on the server), and certificates (one's "
+        "own, public verification by code, and the PDF). Sign in with a session or a token from "
+        "`POST /api/v1/auth/token/` (`Authorization: Token ...`); lists are paginated.\n\n"
+        'Every error is `{"code": ..., "detail": ...}`: `code` is stable and meant for programs '
+        "(`invalid`, `not_found`, `permission_denied`, `throttled`, or a rule of the platform "
+        "such as `already_enrolled`); `detail` is a message for people or, for `invalid`, an "
+        "object of field -> messages. Each operation lists the error statuses it can answer; "
+        "any of them also answers 405 to a method it does not have and 406 to an `Accept` "
+        "header it cannot satisfy."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -12,9 +12,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from elearn.parsers import JSONParser
+from elearn.schema import domain_errors
 
 from . import selectors, services
-from .exceptions import InvalidAnswers
+from .exceptions import (
+    AlreadySubmitted,
+    AttemptLimitReached,
+    InvalidAnswers,
+    NotEnrolled,
+    QuizHasNoQuestions,
+    TimeUp,
+)
 from .models import Attempt, Quiz, ReviewPolicy
 
 
@@ -188,6 +196,7 @@ class QuizViewSet(viewsets.GenericViewSet):
     pagination_class = None
     lookup_value_regex = r"\d+"
 
+    @extend_schema(responses={200: QuizSummarySerializer, **domain_errors(NotEnrolled)})
     def retrieve(self, request, pk=None):
         quiz = selectors.get_quiz_for(request.user, int(pk))
         enrolment = selectors.check_quiz_access(request.user, quiz)
@@ -219,6 +228,7 @@ class QuizAttemptsView(mixins.ListModelMixin, GenericAPIView):
         responses={
             200: OpenApiResponse(AttemptSerializer, description="The attempt in progress."),
             201: OpenApiResponse(AttemptSerializer, description="A new attempt."),
+            **domain_errors(NotEnrolled, AttemptLimitReached, QuizHasNoQuestions),
         },
     )
     def post(self, request, quiz_id):
@@ -247,7 +257,10 @@ class AttemptViewSet(viewsets.GenericViewSet):
         attempt = services.close_attempt_if_expired(attempt)
         return Response(AttemptSerializer(selectors.get_attempt_detail(attempt)).data)
 
-    @extend_schema(request=AnswersSerializer, responses=SavedAnswersSerializer)
+    @extend_schema(
+        request=AnswersSerializer,
+        responses={200: SavedAnswersSerializer, **domain_errors(AlreadySubmitted, TimeUp)},
+    )
     def partial_update(self, request, pk=None):
         """Save answers (merged by question id); refused after the deadline (time_up)."""
         attempt = selectors.get_attempt_for(request.user, int(pk))
@@ -268,7 +281,10 @@ class AttemptViewSet(viewsets.GenericViewSet):
             ).data
         )
 
-    @extend_schema(request=SubmitSerializer, responses=AttemptSerializer)
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={200: AttemptSerializer, **domain_errors(AlreadySubmitted)},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit the attempt for grading, once (already_submitted after that)."""

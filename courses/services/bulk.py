@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import FACILITATORS_GROUP, User
 from elearn.emails import SWEEPS_GIVE_UP_AFTER, absolute_url
 from elearn.errors import DomainError
+from elearn.input import first_unstorable_character, unstorable_message
 
 from ..exceptions import InvalidUpload, NotAllowed, UploadAlreadyApplied
 from ..models import Cohort, Enrolment, EnrolmentStatus, EnrolmentUpload, Invitation
@@ -101,6 +102,9 @@ def parse_enrolment_csv(data: bytes | str) -> list[UploadRow]:
                 [(None, _("The list has more than 2,000 addresses: split it into smaller lists."))]
             )
         problem = _row_problem(cells, is_first)
+        # The preview is stored, and PostgreSQL refuses NUL: refused here, like a form's text.
+        if problem is None and (character := first_unstorable_character("".join(cells))):
+            problem = unstorable_message(character)
         if problem is None:
             email = cells[0].lower()
             if email in seen:

@@ -136,6 +136,16 @@ def test_a_file_that_is_not_utf8_is_refused_at_the_first_bad_line(cohort, facili
     assert "CSV UTF-8" in message
 
 
+@pytest.mark.parametrize("bad", ["\x00", "\ufffe", "\U0010ffff"])
+def test_a_line_holding_text_that_cannot_be_stored_is_refused(cohort, facilitator, bad):
+    data = f"a@example.org,Amina\nb@example.org,Jos{bad}é\n".encode()
+
+    [(line, message)] = problems_of(data, cohort, facilitator)
+
+    assert line == 2
+    assert "U+" in message
+
+
 def test_up_to_2000_addresses_are_accepted(cohort, facilitator):
     data = "".join(f"person{i}@example.org\n" for i in range(2000))
 

@@ -280,3 +280,24 @@ def test_a_token_holding_nul_is_refused(api_client, db):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+# --- Addresses that match no route ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/quizzes/null,null/", "/api/v1/enrolments/0.5/withdraw/", "/api/v1/nothing/"]
+)
+def test_an_api_address_that_matches_nothing_answers_the_api_error_shape(api_client, db, url):
+    response = api_client.get(url)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
+def test_a_page_address_that_matches_nothing_is_the_not_found_page(client, db):
+    response = client.get("/nothing-here/")
+
+    assert response.status_code == 404
+    assert "text/html" in response["Content-Type"]
