@@ -8,6 +8,8 @@ The package is split by concern:
 
 - `wording`: the printed phrases per language, dates and hours as written in each language;
 - `shaping`: fonts, HarfBuzz shaping, bidi runs and the ToUnicode maps that keep text extractable;
+- `fitting`: each element kept inside its box on the page, whatever the text: shrunk down to a
+  legible minimum, then wrapped, then cut short with an ellipsis;
 - `qr`: the verification QR code as vector rectangles;
 - `layout`: where everything sits on the page, and writing the PDF.
 

@@ -1,9 +1,10 @@
 """The certificate page: frame, wording, participant, course, signature block and QR code.
 
 `Layout` turns one `CertificateData` into one landscape page. It decides where everything goes
-and in which colour and size; the text itself is shaped by `shaping` and the QR code drawn by
-`qr`. Right-to-left certificates (Arabic) mirror the footer: the signature block stays on the
-reading side's start.
+and in which colour and size: each element has a box it may not leave, between its neighbours,
+and `fitting` makes its text fit there. The text itself is shaped by `shaping` and the QR code
+drawn by `qr`. Right-to-left certificates (Arabic) mirror the footer: the signature block stays
+on the reading side's start.
 """
 
 from __future__ import annotations
@@ -21,14 +22,26 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
+from .fitting import Box, Fitted, fit
 from .qr import draw_qr
-from .shaping import fonts, shape
+from .shaping import fonts
 from .wording import DEFAULT_WORDING, format_date, format_hours
 
 if TYPE_CHECKING:
     from . import CertificateData
 
 PAPERS = {"A4": landscape(A4), "LETTER": landscape(LETTER)}
+
+# The smallest sizes text is shrunk to before it is wrapped or cut short. The name, the course
+# title and the certificate's title: 10 pt, the size of ordinary body text in print, legible to
+# anyone at reading distance and no smaller than the wording around them. The other lines are
+# small print already (the URL is 7.5 pt): 6 pt, the usual floor for fine print.
+_MIN_PROMINENT = 10.0
+_MIN_SMALL = 6.0
+_INSIDE = 42  # no text box comes closer to the page's edge than this: the inner frame (34) + 8
+_MARGIN = 58  # from the page's edge to the QR code and the signature line
+_BASE = 66  # the footer's reference height: the code's baseline is 2 above it
+_QR_SIZE = 84
 
 
 class Layout:
@@ -68,42 +81,64 @@ class Layout:
 
     # drawing helpers ------------------------------------------------------------------------
 
-    def _line(
-        self, text, *, y, size, bold=False, colour=None, max_width=None, x=None, align="c", rtl=None
-    ):
-        """Draw one line centred (or aligned at x); shrink it to max_width. Returns the size."""
-        pieces = shape(text, bold=bold, base_rtl=self.rtl if rtl is None else rtl)
-        width = sum(p.advance * size / 1000 for p in pieces)
-        if max_width and width > max_width:
-            size = size * max_width / width
-            width = sum(p.advance * size / 1000 for p in pieces)
-        if x is None:
-            x = self.width / 2
-        start = {"c": x - width / 2, "l": x, "r": x - width}[align]
-        c = self.c
-        c.setFillColor(colour or self.ink)
-        for piece in pieces:
-            c.setFont(piece.font.fontName, size)
-            # What drawString does, less measuring the string: the width is known.
-            text_object = c.beginText(start, y)
-            text_object.textLine(piece.text)
-            c.drawText(text_object)
-            start += piece.advance * size / 1000
-        return size
+    def _text(
+        self,
+        text: str,
+        box: Box,
+        *,
+        y: float,
+        size: float,
+        min_size: float = _MIN_SMALL,
+        bold: bool = False,
+        colour: HexColor | None = None,
+        x: float | None = None,
+        align: str = "c",
+        rtl: bool | None = None,
+        max_lines: int = 1,
+        leading: float = 1.25,
+        wrap_below: float = 0.0,
+    ) -> Fitted:
+        """Fit one element in its box (`fitting.fit`) and draw it. Returns what was drawn."""
+        fitted = fit(
+            text, box, x=self.width / 2 if x is None else x, y=y, size=size,
+            min_size=min_size, align=align, bold=bold, rtl=self.rtl if rtl is None else rtl,
+            max_lines=max_lines, leading=leading, wrap_below=wrap_below,
+        )  # fmt: skip
+        self._draw(fitted, colour)
+        return fitted
 
-    def _wrap(self, text: str, *, size: float, bold: bool, max_width: float) -> list[str]:
-        words, lines, current = text.split(), [], ""
-        for word in words:
-            trial = f"{current} {word}".strip()
-            pieces = shape(trial, bold=bold, base_rtl=self.rtl)
-            if current and sum(p.advance * size / 1000 for p in pieces) > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        if current:
-            lines.append(current)
-        return lines
+    def _draw(self, fitted: Fitted, colour: HexColor | None) -> None:
+        c, size = self.c, fitted.size
+        for start, y, line in fitted.lines:
+            c.setFillColor(colour or self.ink)
+            for piece in line.pieces:
+                c.setFont(piece.font.fontName, size)
+                # What drawString does, less measuring the string: the width is known.
+                text_object = c.beginText(start, y)
+                stretches = piece.stretches
+                if len(stretches) > 1 or stretches[0][0]:
+                    self._raised(text_object, stretches, size)
+                else:
+                    text_object.textLine(stretches[0][1])
+                c.drawText(text_object)
+                start += piece.advance * size / 1000
+
+    @staticmethod
+    def _raised(text_object, stretches: tuple[tuple[float, str], ...], size: float) -> None:
+        """Glyphs at several heights (stacked marks): each stretch at its rise, and the rise
+        back to 0 afterwards, because it is text state and outlives the text object."""
+        raised = 0.0
+        for rise, glyphs in stretches[:-1]:
+            if rise != raised:
+                text_object.setRise(rise * size / 1000)
+                raised = rise
+            text_object.textOut(glyphs)
+        rise, glyphs = stretches[-1]
+        if rise != raised:
+            text_object.setRise(rise * size / 1000)
+        text_object.textLine(glyphs)
+        if rise:
+            text_object.setRise(0)
 
     # page parts -----------------------------------------------------------------------------
 
@@ -129,8 +164,13 @@ class Layout:
             c.drawPath(p, stroke=0, fill=1)
 
     def _body(self) -> None:
+        """The centre column, top down. Each line has a box between its neighbours (the
+        boundaries sit between their ink at the nominal sizes, so ordinary text is drawn
+        where and as large as it always was); the course title's lines push the details
+        line down."""
         d, w, h, words = self.data, self.width, self.height, self.words
         top = h - 84
+        ceiling = h - _INSIDE
         if d.logo_png:
             logo = ImageReader(io.BytesIO(d.logo_png))
             iw, ih = logo.getSize()
@@ -138,20 +178,27 @@ class Layout:
             lw = min(iw * lh / ih, 180)
             self.c.drawImage(logo, w / 2 - lw / 2, top - lh + 24, lw, lh, mask="auto")
             top -= lh - 8
+            ceiling = top + 14
         organisation = d.issuing_organisation if self.rtl else d.issuing_organisation.upper()
-        self._line(organisation, y=top, size=11, colour=self.accent, max_width=w - 160)
-        self._line(words["title"], y=top - 54, size=36, bold=True, colour=self.primary)
+        self._text(organisation, self._column(w - 160, top - 12, ceiling), y=top, size=11,
+                   colour=self.accent)  # fmt: skip
+        self._text(words["title"], self._column(w - 160, top - 68, top - 12), y=top - 54,
+                   size=36, min_size=_MIN_PROMINENT, bold=True, colour=self.primary)  # fmt: skip
         self._rule(top - 72, 70)
-        self._line(words["before_name"], y=top - 108, size=14, colour=self.muted)
+        self._text(words["before_name"], self._column(w - 200, top - 115, top - 75),
+                   y=top - 108, size=14, colour=self.muted)  # fmt: skip
         name_y = top - 166
-        self._line(d.participant_name, y=name_y, size=40, bold=True, max_width=w - 200)
+        # Down to the rule's upper edge: the deepest Arabic letters come within a point of it.
+        self._text(d.participant_name, self._column(w - 200, name_y - 17.6, top - 115),
+                   y=name_y, size=40, min_size=_MIN_PROMINENT, bold=True, max_lines=2,
+                   leading=1.15)  # fmt: skip
         self._rule(name_y - 18, 190)
-        self._line(words["after_name"], y=name_y - 50, size=14, colour=self.muted)
-        title_lines = self._wrap(d.course_title, size=21, bold=True, max_width=w - 220)[:2]
-        y = name_y - 86
-        for line in title_lines:
-            self._line(line, y=y, size=21, bold=True, colour=self.primary, max_width=w - 200)
-            y -= 28
+        self._text(words["after_name"], self._column(w - 200, name_y - 60, name_y - 21),
+                   y=name_y - 50, size=14, colour=self.muted)  # fmt: skip
+        title = self._text(d.course_title, self._column(w - 220, name_y - 126, name_y - 60),
+                           y=name_y - 86, size=21, min_size=_MIN_PROMINENT, bold=True,
+                           colour=self.primary, max_lines=2, leading=28 / 21,
+                           wrap_below=21)  # fmt: skip
         details = [words["date"].format(date=format_date(d.completion_date, d.language))]
         if d.hours is not None:
             hours = format_hours(d.hours, d.language)
@@ -160,7 +207,29 @@ class Layout:
             )
         if d.cohort_name:
             details.append(words["cohort"].format(cohort=d.cohort_name))
-        self._line("   ·   ".join(details), y=y - 8, size=12.5, max_width=w - 220)
+        self._details("   ·   ".join(details), y=title.lines[-1][1] - 36 if title.lines
+                      else name_y - 122, ceiling=title.bottom - 3)  # fmt: skip
+
+    def _details(self, text: str, *, y: float, ceiling: float) -> None:
+        """The date, hours and cohort line, under the course title. Across the column (shrunk
+        if need be, as always) while it stays above the QR code; when it would reach down
+        beside the QR code (a logo and a two-line course title on A4, or a course title whose
+        marks reach low) it keeps clear of the code instead, down to the signature line, on
+        two lines rather than shrunk."""
+        w = self.width
+        qr_top, qr_side = _BASE + 14 + _QR_SIZE, w - _MARGIN - _QR_SIZE - 6
+        box = self._column(w - 220, qr_top + 4, ceiling)
+        fitted = fit(text, box, x=w / 2, y=y, size=12.5, min_size=_MIN_SMALL, rtl=self.rtl,
+                     max_lines=2, leading=1.3)  # fmt: skip
+        if not fitted.lines or fitted.lines[0][1] != y:
+            left, right = (w - qr_side, w - 110) if self.rtl else (110, qr_side)
+            fitted = fit(text, Box(left, right, _BASE + 37, ceiling), x=w / 2, y=y, size=12.5,
+                         min_size=_MIN_SMALL, rtl=self.rtl, max_lines=2, leading=1.3,
+                         wrap_below=12.5)  # fmt: skip
+        self._draw(fitted, None)
+
+    def _column(self, width: float, bottom: float, top: float) -> Box:
+        return Box(self.width / 2 - width / 2, self.width / 2 + width / 2, bottom, top)
 
     def _rule(self, y: float, half: float) -> None:
         self.c.setStrokeColor(self.accent)
@@ -168,26 +237,33 @@ class Layout:
         self.c.line(self.width / 2 - half, y, self.width / 2 + half, y)
 
     def _footer(self) -> None:
-        d, w = self.data, self.width
-        qr_size = 84
-        margin = 58
+        d, w, base = self.data, self.width, _BASE
         # Signature block on the reading side's start, QR code on the other side.
-        sig_x = w - margin - 110 if self.rtl else margin + 110
-        qr_x = margin if self.rtl else w - margin - qr_size
-        base = 66
+        sig_x = w - _MARGIN - 110 if self.rtl else _MARGIN + 110
+        qr_x = _MARGIN if self.rtl else w - _MARGIN - _QR_SIZE
         self.c.setStrokeColor(self.ink)
         self.c.setLineWidth(0.7)
         self.c.line(sig_x - 110, base + 34, sig_x + 110, base + 34)
-        self._line(d.signatory_name, x=sig_x, y=base + 18, size=12, bold=True, max_width=220)
-        self._line(d.signatory_title, x=sig_x, y=base + 3, size=10, colour=self.muted,
-                   max_width=220)  # fmt: skip
-        draw_qr(self.c, d.verification_url, x=qr_x, y=base + 14, size=qr_size)
+        # Between the name and its title: under the lowest Arabic names, over accented capitals.
+        between = base + 12.6
+        self._text(d.signatory_name, Box(sig_x - 110, sig_x + 110, between, base + 32),
+                   x=sig_x, y=base + 18, size=12, bold=True)  # fmt: skip
+        self._text(d.signatory_title, Box(sig_x - 110, sig_x + 110, _INSIDE, between),
+                   x=sig_x, y=base + 3, size=10, colour=self.muted, max_lines=2,
+                   leading=1.2)  # fmt: skip
+        draw_qr(self.c, d.verification_url, x=qr_x, y=base + 14, size=_QR_SIZE)
         # Code and URL under the QR code, aligned on its outer edge so they stay in the frame.
-        edge, align = (qr_x, "l") if self.rtl else (qr_x + qr_size, "r")
-        self._line(f"{self.words['code']}: {d.verification_code}", x=edge, y=base + 2, size=9,
-                   align=align, max_width=300)  # fmt: skip
-        self._line(d.verification_url, x=edge, y=base - 9, size=7.5, colour=self.muted, rtl=False,
-                   align=align, max_width=320)  # fmt: skip
+        if self.rtl:
+            edge, align = qr_x, "l"
+            code_across, url_across = (edge, edge + 300), (edge, edge + 320)
+        else:
+            edge, align = qr_x + _QR_SIZE, "r"
+            code_across, url_across = (edge - 300, edge), (edge - 320, edge)
+        self._text(f"{self.words['code']}: {d.verification_code}",
+                   Box(*code_across, base - 2, base + 12.5), x=edge, y=base + 2, size=9,
+                   align=align)  # fmt: skip
+        self._text(d.verification_url, Box(*url_across, _INSIDE, base - 2), x=edge, y=base - 9,
+                   size=7.5, colour=self.muted, rtl=False, align=align)  # fmt: skip
 
 
 class _QuickFlate(pdfdoc.PDFStreamFilterZCompress):

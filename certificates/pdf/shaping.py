@@ -10,6 +10,9 @@ Glyphs are written in visual order (left to right), as PDF requires; right-to-le
 their text mirrored in ToUnicode so that a reader applying the bidi algorithm to the extracted
 line recovers the logical text. `_runs` is the small bidi algorithm that orders a line's runs.
 
+A shaped line also knows its ink: the box its glyphs cover once HarfBuzz has placed them, marks
+stacked above or below included, so that `fitting` can keep it inside the page.
+
 Fonts are registered once per process, lazily, and shaped lines are cached: the fonts' glyph
 codes and widths are process state shared by every render, so the renderer is meant for one
 thread per process (Celery prefork workers, gunicorn sync workers).
@@ -17,6 +20,7 @@ thread per process (Celery prefork workers, gunicorn sync workers).
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -51,6 +55,7 @@ class _ShapingFont(TTFont):
         self.code_text: dict[int, str] = {}
         self._next_private = 0xE000
         self.chars = frozenset(chr(c) for c in self.face.charToGlyph)
+        self.inks = _Inks(self.hb_font)
 
     def code_for(self, gid: int, text: str) -> int:
         """A character code that draws glyph `gid` and extracts as `text`."""
@@ -91,6 +96,27 @@ class _ShapingFont(TTFont):
                 continue
             stream = doc.idToObject["toUnicodeCMap:" + base]
             stream.content = _to_unicode_cmap(base, subset, self.code_text)
+
+
+class _Inks(dict):
+    """Glyph id -> the glyph's ink box (left, right, bottom, top) in thousandths of the font
+    size from its origin, read from the font the first time it is asked for. A glyph that
+    draws nothing (a space) has an empty box, inside out, which widens no union."""
+
+    def __init__(self, hb_font: hb.Font) -> None:
+        super().__init__()
+        self.hb_font = hb_font
+        self.scale = 1000 / hb_font.face.upem
+
+    def __missing__(self, gid: int) -> tuple[float, float, float, float]:
+        extents = self.hb_font.get_glyph_extents(gid)
+        if extents is None or not extents.width or not extents.height:
+            box = (math.inf, -math.inf, math.inf, -math.inf)
+        else:
+            left, top = extents.x_bearing * self.scale, extents.y_bearing * self.scale
+            box = (left, left + extents.width * self.scale, top + extents.height * self.scale, top)
+        self[gid] = box
+        return box
 
 
 class _Numbers(PDFObject):
@@ -176,21 +202,44 @@ def _runs(text: str, base_rtl: bool) -> list[tuple[bool, str]]:
     return runs[::-1] if base_rtl else runs
 
 
+Ink = tuple[float, float, float, float]  # left, right, bottom, top
+
+
 @dataclass(frozen=True)
 class Piece:
     """A shaped run in one font and one direction, ready to draw with a text object.
 
-    `text` is a plain string when no glyph is kerned or offset: reportlab writes it exactly as
-    it would the ShapedStr, without walking every glyph's position on every render.
+    `stretches` are its glyphs cut where their height changes: (rise, glyphs), the rise in
+    thousandths of the font size. Most pieces are one stretch at rise 0; marks that HarfBuzz
+    stacks above or below a letter make stretches of their own, drawn with a text rise (`Ts`).
+    reportlab can draw the vertical offsets of a ShapedStr itself, but after two stacked marks
+    it loses track of the rise it set and leaves it set: the rise is graphics state, so every
+    line drawn afterwards moved up or down with it (the course title, date, code and URL off
+    the page under a name with a few stacked accents). So the glyphs given to reportlab never
+    have a vertical offset. Glyphs are a plain string when none is kerned or offset: reportlab
+    writes it exactly as it would the ShapedStr, without walking every glyph's position on
+    every render.
     """
 
     font: _ShapingFont
-    text: str | ShapedStr
+    stretches: tuple[tuple[float, str | ShapedStr], ...]
     advance: float  # in thousandths of the font size
+    ink: Ink  # from the piece's start on the baseline, in thousandths of the font size
+
+
+@dataclass(frozen=True)
+class ShapedLine:
+    """One line of text shaped: its pieces in visual order, its advance (the width a reader
+    sees and a PDF reader reports, in thousandths of the font size) and its ink, the box that
+    its glyphs cover from the line's start on the baseline (advance box included)."""
+
+    pieces: tuple[Piece, ...]
+    advance: float
+    ink: Ink
 
 
 @lru_cache(maxsize=1024)
-def shape(text: str, *, bold: bool, base_rtl: bool) -> tuple[Piece, ...]:
+def shape(text: str, *, bold: bool, base_rtl: bool) -> ShapedLine:
     """Shape a line into pieces (one font, one direction each) in visual order.
 
     Cached, and independent of the font size: the wording, organisation and signatory repeat
@@ -203,16 +252,25 @@ def shape(text: str, *, bold: bool, base_rtl: bool) -> tuple[Piece, ...]:
     for rtl, run in _runs(unicodedata.normalize("NFC", text), base_rtl):
         # Within a run, split where the font changes (Arabic script vs everything else).
         chunks: list[tuple[_ShapingFont, str]] = []
-        for ch in run:
-            font = arabic if (rtl and ch in arabic.chars) or _is_rtl_char(ch) else latin
-            if chunks and chunks[-1][0] is font:
-                chunks[-1] = (font, chunks[-1][1] + ch)
-            else:
-                chunks.append((font, ch))
+        if not rtl and max(run) < _FIRST_RTL:
+            chunks.append((latin, run))  # nothing right to left: one chunk (most lines)
+        else:
+            for ch in run:
+                font = arabic if (rtl and ch in arabic.chars) or _is_rtl_char(ch) else latin
+                if chunks and chunks[-1][0] is font:
+                    chunks[-1] = (font, chunks[-1][1] + ch)
+                else:
+                    chunks.append((font, ch))
         if rtl:
             chunks.reverse()
         pieces.extend(_shape_run(font, chunk, rtl) for font, chunk in chunks)
-    return tuple(pieces)
+    advance, left, right, bottom, top = 0.0, 0.0, 0.0, 0.0, 0.0
+    for piece in pieces:
+        p_left, p_right, p_bottom, p_top = piece.ink
+        left, right = min(left, advance + p_left), max(right, advance + p_right)
+        bottom, top = min(bottom, p_bottom), max(top, p_top)
+        advance += piece.advance
+    return ShapedLine(tuple(pieces), advance, (left, right, bottom, top))
 
 
 def _shape_run(font: _ShapingFont, text: str, rtl: bool) -> Piece:
@@ -226,29 +284,57 @@ def _shape_run(font: _ShapingFont, text: str, rtl: bool) -> Piece:
     clusters = [*sorted({info.cluster for info in infos}), len(text)]
     next_cluster = dict(pairwise(clusters))
     scale = 1000 / font.upem
-    chars, shape_data, seen = [], [], set()
-    advance = 0.0
+    inks, widths = font.inks, font.face.charWidths
+    seen = set()
+    chars: list[str] = []
+    shape_data: list[ShapeData] = []
+    stretches = [(0.0, chars, shape_data)]
+    raised = 0.0
+    advance = left = right = bottom = top = 0.0
     for info, pos in zip(infos, positions, strict=True):
-        cluster = info.cluster
+        cluster, gid = info.cluster, info.codepoint
         source = "" if cluster in seen else text[cluster : next_cluster[cluster]]
         seen.add(cluster)
         if rtl:
             source = source[::-1]
-        code = font.code_for(info.codepoint, source)
-        chars.append(chr(code))
-        x_advance = pos.x_advance * scale
+        code = font.code_for(gid, source)
+        x_advance, x_offset, rise = pos.x_advance * scale, pos.x_offset * scale, pos.y_offset
+        x = advance + x_offset
+        if x_offset:
+            # An offset glyph's own box, where a PDF reader reports it.
+            left, right = min(left, x), max(right, x + x_advance)
+        if rise:
+            rise *= scale
+        # Comparisons rather than min() and max(): this runs for every glyph shaped.
+        ink_left, ink_right, ink_bottom, ink_top = inks[gid]
+        if x + ink_left < left:
+            left = x + ink_left
+        if x + ink_right > right:
+            right = x + ink_right
+        if rise + ink_bottom < bottom:
+            bottom = rise + ink_bottom
+        if rise + ink_top > top:
+            top = rise + ink_top
         advance += x_advance
+        if rise != raised:
+            chars, shape_data, raised = [], [], rise
+            stretches.append((rise, chars, shape_data))
+        chars.append(chr(code))
         shape_data.append(
-            ShapeData(
-                cluster,
-                x_advance,
-                pos.y_advance * scale,
-                pos.x_offset * scale,
-                pos.y_offset * scale,
-                font.face.charWidths[code],
-            )
+            ShapeData(cluster, x_advance, pos.y_advance * scale, x_offset, 0, widths[code])
         )
+    # The first stretch is empty when the first glyph is raised; none is if there is no glyph.
+    stretches = [stretch for stretch in stretches if stretch[1]] or stretches[:1]
+    return Piece(
+        font,
+        tuple((rise, _glyphs(chars, data)) for rise, chars, data in stretches),
+        advance,
+        (left, max(right, advance), bottom, top),
+    )
+
+
+def _glyphs(chars: list[str], shape_data: list[ShapeData]) -> str | ShapedStr:
     glyphs = "".join(chars)
-    if all(s.x_offset == s.y_offset == 0 and s.width == s.x_advance for s in shape_data):
-        return Piece(font, glyphs, advance)
-    return Piece(font, ShapedStr(glyphs, shape_data), advance)
+    if all(s.x_offset == 0 and s.width == s.x_advance for s in shape_data):
+        return glyphs
+    return ShapedStr(glyphs, shape_data)
