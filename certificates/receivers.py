@@ -11,8 +11,10 @@ from .tasks import reconcile_certificates_task
 
 @worker_ready.connect
 def reconcile_on_worker_start(sender=None, **kwargs):
-    # An embedded broker loses what a killed worker held: catch up as soon as a worker runs.
-    reconcile_certificates_task.delay()
+    # A killed worker's messages are lost (the filesystem broker) or held for an hour (Redis's
+    # visibility timeout): as soon as a worker runs, everything pending, whatever its age. Many
+    # workers starting at once only repeat work that issuing makes a no-op the second time.
+    reconcile_certificates_task.delay(minutes=0)
 
 
 @receiver(course_completed)

@@ -16,9 +16,15 @@ from .services import (
     send_certificate_email,
     send_certificate_emails,
 )
-from .services.together import TOGETHER
+from .services.together import TOGETHER, wake_certificate_issuing_if_lost
 
 MAX_RETRIES = 5
+# The sweep's threshold: pending longer than this, a completion or a request to issue was
+# lost, not merely on its way (the normal path takes seconds). Beat runs the sweep every 30
+# seconds (settings), so what a lost message leaves is issued within about 90 seconds.
+SWEEP_AFTER_MINUTES = 1
+# Emails are not urgent: the sweep leaves them to the email task's own retries for longer.
+EMAILS_SWEPT_AFTER = timedelta(minutes=5)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, reject_on_worker_lost=True)
@@ -28,7 +34,8 @@ def issue_certificate_task(self, enrolment_id: int) -> None:
     Transient errors (storage, database) are retried with exponential backoff; after the last
     retry the certificate is marked as needing attention (visible in the admin) instead of
     looping. A lost message is found again by reconcile_certificates_task, which enqueues this
-    task for completions still without an issued certificate after a few minutes.
+    task for completions still without an issued certificate after a minute (at a worker's
+    start, at once).
     """
     try:
         issue_certificate(enrolment_id)
@@ -65,13 +72,17 @@ def issue_new_certificates_task() -> int:
 
 
 @shared_task
-def reconcile_certificates_task(minutes: int = 5) -> int:
-    """Enqueue issuing again for completed enrolments with no issued certificate after
-    `minutes`, stalled cohort batches, and the emails of certificates issued `minutes` ago or
-    more (within a day) whose participant was not told: the database, not the broker, says
-    what is pending. Returns how many certificates."""
+def reconcile_certificates_task(minutes: int = SWEEP_AFTER_MINUTES) -> int:
+    """Enqueue issuing again for what the database, not the broker, says is pending: a request
+    to issue not started after `minutes` (asked again), completed enrolments with no issued
+    certificate after `minutes`, stalled cohort batches, and the emails of certificates issued
+    EMAILS_SWEPT_AFTER ago or more (within a day) whose participant was not told. With
+    minutes=0 (at a worker's start), everything pending whatever its age. Returns how many
+    certificates."""
+    older_than = timedelta(minutes=minutes)
+    wake_certificate_issuing_if_lost(older_than=older_than)
     ids = list(
-        list_enrolments_missing_a_certificate(older_than=timedelta(minutes=minutes))
+        list_enrolments_missing_a_certificate(older_than=older_than)
         .filter(Q(certificate__isnull=True) | Q(certificate__needs_attention=False))
         .values_list("pk", flat=True)
     )
@@ -80,9 +91,7 @@ def reconcile_certificates_task(minutes: int = 5) -> int:
     for batch_id in list_stalled_batches().values_list("pk", flat=True):
         run_certificate_batch_task.delay(batch_id)
     not_emailed = list(
-        list_certificates_not_emailed(older_than=timedelta(minutes=minutes)).values_list(
-            "pk", flat=True
-        )
+        list_certificates_not_emailed(older_than=EMAILS_SWEPT_AFTER).values_list("pk", flat=True)
     )
     if not_emailed:
         send_certificate_emails_task.delay(not_emailed)

@@ -10,9 +10,10 @@ task per batch. One completion on its own is issued as soon as it is done, as be
 
 A certificate that fails to render or store here is counted and left pending; the task hands
 it to issue_certificate's own path, with its retries. What the messages miss, the sweep
-(reconcile_certificates_task) finds: completions older than a few minutes with no issued
-certificate get that path too. That covers a lost or killed message and records a killed
-batch left pending.
+(reconcile_certificates_task) finds: completions older than a minute (at a worker's start,
+all of them) with no issued certificate get that path too, and a request not started for as
+long is asked again. That covers a lost or killed message and records a killed batch left
+pending.
 """
 
 from __future__ import annotations
@@ -76,6 +77,20 @@ def wake_certificate_issuing() -> bool:
     if asked:
         transaction.on_commit(_enqueue_issuing)
     return asked
+
+
+def wake_certificate_issuing_if_lost(*, older_than: timedelta) -> bool:
+    """Ask a worker again if one was asked more than `older_than` ago and has not started: its
+    message was lost (held by a killed worker, dropped by the broker), and completions since
+    then did not ask. True if this call asked. For the sweep: one conditional UPDATE (workers
+    starting together may each ask; a batch with nothing left to claim is two statements)."""
+    now = timezone.now()
+    asked = IssuingWakeup.objects.filter(pk=1, requested_at__lt=now - older_than).update(
+        requested_at=now
+    )
+    if asked:
+        transaction.on_commit(_enqueue_issuing)
+    return bool(asked)
 
 
 def _enqueue_issuing() -> None:

@@ -9,3 +9,38 @@ def _media(settings, tmp_path):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
+
+
+@pytest.fixture
+def media_root(tmp_path):
+    """The media folder shared with the worker processes this test starts."""
+    folder = tmp_path / "media"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def start_worker(own_queue, media_root, tmp_path):
+    """start_worker(fault="none", pool="solo", beat=False): a `celery worker` process on this
+    test's database, queue and media folder (tests/certificates/processes.py), killed with its
+    children in teardown."""
+    from tests.certificates.processes import kill, start_worker_process
+
+    started = []
+
+    def start(fault="none", *, pool="solo", beat=False):
+        process = start_worker_process(
+            len(started),
+            fault=fault,
+            queue=own_queue,
+            media_root=media_root,
+            folder=tmp_path,
+            pool=pool,
+            beat=beat,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        kill(process)

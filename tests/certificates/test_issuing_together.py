@@ -72,6 +72,35 @@ def test_a_request_not_started_within_a_minute_is_asked_again(db, monkeypatch):
     assert IssuingWakeup.objects.count() == 1
 
 
+def test_the_sweep_asks_again_for_a_request_lost_a_minute_ago_and_at_worker_start_at_once(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
+
+    def sweep(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.reconcile_certificates_task(**kwargs)
+        return len(sent)
+
+    assert sweep() == 0  # nobody asked: nothing to ask again
+    assert services.wake_certificate_issuing() is True
+    assert sweep() == 0  # asked seconds ago: its message is on its way
+    IssuingWakeup.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
+    assert sweep() == 1  # not started for two minutes: lost
+    assert sweep() == 1  # asked again just now
+    assert sweep(minutes=0) == 2  # a worker starting: whatever its age
+
+
+def test_the_sweep_leaves_the_last_minute_to_the_normal_path_except_at_worker_start(db):
+    course = make_course(modules=1, lessons_per_module=1)
+    completions(course, 2)
+    completions(course, 1, ago=timedelta(seconds=90))
+    assert tasks.reconcile_certificates_task() == 1
+    assert tasks.reconcile_certificates_task(minutes=0) == 2  # the other two; one is issued
+    assert issued_count() == 3
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_takes_one_read_one_insert_and_one_update(settings, monkeypatch):
     emailed = []

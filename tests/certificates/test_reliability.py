@@ -6,10 +6,7 @@ app code runs unchanged. Each worker runs in its own process group and is killed
 """
 
 import hashlib
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,10 +15,9 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateStatus
 from certificates.tasks import MAX_RETRIES, issue_certificate_task, reconcile_certificates_task
 from courses.models import EnrolmentStatus
+from tests.certificates.processes import kill, logs, wait_for_start_sweep
 from tests.factories import make_completion, make_course
-from tests.workers import database_url, wait_for
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import wait_for
 
 pytestmark = [
     pytest.mark.worker_process,
@@ -31,72 +27,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def media_root(tmp_path):
-    folder = tmp_path / "media"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def start_worker(own_queue, media_root, tmp_path):
-    """start_worker(fault="none"): a `celery worker` process on this test's database, broker
-    and media folder, with the fault of tests/certificates/faulty_worker.py injected."""
-    started = []
-
-    def start(fault="none"):
-        log_path = tmp_path / f"worker-{len(started)}-{fault}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "MEDIA_ROOT": str(media_root),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "TEST_WORKER_QUEUE": own_queue,
-        }
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.certificates.faulty_worker",
-                    fault,
-                    "-A",
-                    "elearn",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=INFO",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-n",
-                    f"test-{os.getpid()}-{len(started)}@%h",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as one
-            )
-        process.log_path = log_path
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        kill(process)
-
-
-def kill(process, sig=signal.SIGKILL):
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=10)
-
-
-def logs(*processes):
-    return "\n".join(f"--- {p.log_path.name}\n{p.log_path.read_text()}" for p in processes)
-
-
-@pytest.fixture
 def completed_enrolment(db):
     """A completed enrolment whose certificate task was never enqueued (the tests enqueue)."""
+    return make_completed_enrolment()
+
+
+def make_completed_enrolment():
     return make_completion(make_course(lessons_per_module=1), full_name="Ngozi Adichie")
 
 
@@ -166,10 +102,12 @@ def test_a_worker_killed_mid_render_leaves_no_file_and_the_sweep_issues_exactly_
     assert certificate_files(media_root)[1] == []
 
 
-def test_storage_failing_once_is_retried_with_backoff_then_issued(
-    completed_enrolment, start_worker, media_root
-):
+def test_storage_failing_once_is_retried_with_backoff_then_issued(start_worker, media_root):
     worker = start_worker("fail-store-once")
+    # Completed after the worker's sweep at start (which takes everything pending): this
+    # test's message is the only delivery, so the certificate is issued by its retry.
+    assert wait_for_start_sweep(worker), logs(worker)
+    completed_enrolment = make_completed_enrolment()
     issue_certificate_task.delay(completed_enrolment.pk)
     issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
     assert issued, logs(worker)
@@ -179,9 +117,11 @@ def test_storage_failing_once_is_retried_with_backoff_then_issued(
 
 
 def test_storage_failing_for_good_marks_the_certificate_for_attention_after_the_limit(
-    completed_enrolment, start_worker, media_root
+    start_worker, media_root
 ):
     worker = start_worker("fail-store-always")
+    assert wait_for_start_sweep(worker), logs(worker)  # one delivery: the limit is exact
+    completed_enrolment = make_completed_enrolment()
     issue_certificate_task.delay(completed_enrolment.pk)
 
     def gave_up():
@@ -220,6 +160,7 @@ def test_closing_a_big_cohort_issues_every_certificate_in_the_background_even_af
         Enrolment(user=user, cohort=cohort, course=course, **done) for user in users
     )
     first = start_worker()
+    assert wait_for_start_sweep(first), logs(first)  # on nothing: the cohort holds them
 
     close_cohort(cohort, by=None)  # the request: records the close, enqueues, renders nothing
     batch = CertificateBatch.objects.get(cohort=cohort)
@@ -254,6 +195,9 @@ def test_a_burst_of_completions_is_issued_together_exactly_once_even_after_a_kil
 
     course = make_course(lessons_per_module=1)
     cohort = ensure_default_cohort(course)
+    blocked = start_worker("block-render")
+    # Its sweep at start (everything pending) first: the completions reach it by their event.
+    assert wait_for_start_sweep(blocked), logs(blocked)
     users = User.objects.bulk_create(
         User(email=f"b{n}@example.org", full_name=f"Participant {n}") for n in range(70)
     )
@@ -261,7 +205,6 @@ def test_a_burst_of_completions_is_issued_together_exactly_once_even_after_a_kil
     enrolments = Enrolment.objects.bulk_create(
         Enrolment(user=user, cohort=cohort, course=course, **done) for user in users
     )
-    blocked = start_worker("block-render")
     for enrolment in enrolments:  # what each completion's request does after its commit
         course_completed.send(sender=Enrolment, enrolment_id=enrolment.pk)
     pending = Certificate.objects.filter(status=CertificateStatus.PENDING)
