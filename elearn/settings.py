@@ -244,6 +244,8 @@ STORAGES = {
 # was killed, so work is recorded in the database first and swept when lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's transport, publishing each message whole (elearn/broker.py).
+    CELERY_BROKER_TRANSPORT = "elearn.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
