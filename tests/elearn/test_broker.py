@@ -1,6 +1,8 @@
 """The embedded broker (kombu's filesystem transport, elearn/broker.py) publishes messages
 whole, and a worker reading a message that was not is not stopped by it."""
 
+import uuid
+
 import pytest
 from django.conf import settings
 from kombu import Connection
@@ -10,8 +12,16 @@ from elearn import broker
 
 
 @pytest.fixture
+def queue_name():
+    # kombu keeps the bindings it declared per process, not per folder: a queue of its own
+    # per test, or a later test's messages would be routed by an earlier test's folder.
+    return f"certificates-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
 def folder(tmp_path):
     (tmp_path / "processed").mkdir()
+    (tmp_path / "control").mkdir()
     return tmp_path
 
 
@@ -23,6 +33,7 @@ def connect(folder, transport=broker.Transport):
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         },
     )
@@ -37,9 +48,9 @@ def test_the_default_broker_is_the_whole_message_transport():
         assert isinstance(connection.transport, broker.Transport)
 
 
-def test_a_published_message_is_read_back(folder):
+def test_a_published_message_is_read_back(folder, queue_name):
     with connect(folder) as connection:
-        queue = connection.SimpleQueue("certificates")
+        queue = connection.SimpleQueue(queue_name)
         queue.put({"enrolment": 7})
         message = queue.get(timeout=1)
 
@@ -48,24 +59,26 @@ def test_a_published_message_is_read_back(folder):
         queue.close()
 
 
-def test_a_publisher_stopped_mid_write_leaves_nothing_a_worker_takes(folder, monkeypatch):
+def test_a_publisher_stopped_mid_write_leaves_nothing_a_worker_takes(
+    folder, queue_name, monkeypatch
+):
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process is stopped while it writes
 
     monkeypatch.setattr(broker, "str_to_bytes", killed)
     with connect(folder) as connection, pytest.raises(KeyboardInterrupt):
-        connection.SimpleQueue("certificates").put({"enrolment": 7})
+        connection.SimpleQueue(queue_name).put({"enrolment": 7})
 
     assert not list(folder.glob("*.msg"))
 
 
 @pytest.mark.parametrize("left_behind", [b"", b'{"body": "tru'])
-def test_a_message_that_cannot_be_read_is_skipped_not_fatal(folder, left_behind):
+def test_a_message_that_cannot_be_read_is_skipped_not_fatal(folder, queue_name, left_behind):
     # What kombu's own transport leaves when its publisher is stopped between creating a
     # message's file and writing it; its reader then fails with JSONDecodeError.
-    (folder / "1_left-behind.certificates.msg").write_bytes(left_behind)
+    (folder / f"1_left-behind.{queue_name}.msg").write_bytes(left_behind)
     with connect(folder) as connection:
-        queue = connection.SimpleQueue("certificates")
+        queue = connection.SimpleQueue(queue_name)
         queue.put({"enrolment": 7})
 
         message = queue.get(timeout=1)
@@ -74,11 +87,11 @@ def test_a_message_that_cannot_be_read_is_skipped_not_fatal(folder, left_behind)
         queue.close()
 
 
-def test_kombus_own_transport_is_stopped_by_such_a_message(folder):
+def test_kombus_own_transport_is_stopped_by_such_a_message(folder, queue_name):
     """Why elearn/broker.py exists: delete it when kombu reads messages safely."""
-    (folder / "1_left-behind.certificates.msg").write_bytes(b"")
+    (folder / f"1_left-behind.{queue_name}.msg").write_bytes(b"")
     with connect(folder, transport=filesystem.Transport) as connection:
-        queue = connection.SimpleQueue("certificates")
+        queue = connection.SimpleQueue(queue_name)
         with pytest.raises(ValueError):
             queue.get(timeout=1)
         queue.close()
