@@ -73,3 +73,9 @@ class UploadAlreadyApplied(DomainError):
     code = "already_applied"
     status_code = 409
     default_message = _("This list has already been enrolled.")
+
+
+class InvalidExtension(DomainError):
+    code = "invalid_extension"
+    status_code = 400
+    default_message = _("This due date cannot be given.")

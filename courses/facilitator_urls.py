@@ -1,9 +1,16 @@
 from django.urls import path
 
+from . import dashboard_views
 from . import facilitator_views as views
 
 urlpatterns = [
     path("", views.cohort_list, name="facilitate-cohorts"),
+    path("cohorts/<int:cohort_id>/", dashboard_views.cohort_dashboard, name="facilitate-cohort"),
+    path(
+        "cohorts/<int:cohort_id>/participants/<int:enrolment_id>/",
+        dashboard_views.participant_detail,
+        name="facilitate-participant",
+    ),
     path("cohorts/<int:cohort_id>/enrol/", views.enrol_upload, name="facilitate-enrol"),
     path(
         "cohorts/<int:cohort_id>/enrol/<slug:token>/",

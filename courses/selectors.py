@@ -4,7 +4,7 @@ import functools
 from datetime import UTC, date, timedelta
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,6 +15,7 @@ from quizzes.models import Attempt, Quiz
 from .models import (
     Cohort,
     Course,
+    DueDateExtension,
     Enrolment,
     EnrolmentStatus,
     Lesson,
@@ -24,6 +25,7 @@ from .models import (
 )
 from .outline import Outline, get_outline, get_outlines
 from .progress import CourseProgress, compute_progress
+from .services.bulk import list_managed_cohorts
 from .services.enrolment import CURRENT, get_current_enrolment
 
 
@@ -84,10 +86,12 @@ def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress
 
 
 def get_my_learning(user) -> list[dict]:
-    """The user's current enrolments (active, then completed) with progress and due dates.
+    """The user's current enrolments (active, then completed) with progress and due dates
+    (their own extension, if a facilitator granted one, in place of the cohort's date).
 
     A fixed number of queries whatever the number of enrolments: enrolments, completions,
-    passed quizzes and due dates, each read once for all courses; outlines from the cache.
+    passed quizzes, due dates and extensions, each read once for all courses; outlines from
+    the cache.
     """
     enrolments = list(
         Enrolment.objects.filter(user=user, status__in=CURRENT)
@@ -107,11 +111,19 @@ def get_my_learning(user) -> list[dict]:
             user=user, passed=True, quiz__course_id__in=list(outlines)
         ).values_list("quiz_id", flat=True)
     )
+    # The cohorts' due dates and the participant's own extensions, which replace them: one
+    # query (a union), by cohort id and by enrolment id.
     due: dict[int, dict[int, date]] = {}
-    for cohort_id, module_id, due_on in ModuleDueDate.objects.filter(
+    extended: dict[int, dict[int, date]] = {}
+    cohort_dates = ModuleDueDate.objects.filter(
         cohort_id__in=[e.cohort_id for e in enrolments]
-    ).values_list("cohort_id", "module_id", "due_on"):
-        due.setdefault(cohort_id, {})[module_id] = due_on
+    ).values_list("cohort_id", "module_id", "due_on", Value(False))
+    extensions = DueDateExtension.objects.filter(enrolment__in=enrolments).values_list(
+        "enrolment_id", "module_id", "due_on", Value(True)
+    )
+    cohort_dates, extensions = cohort_dates.order_by(), extensions.order_by()  # SQLite: no ORDER
+    for owner_id, module_id, due_on, is_extension in cohort_dates.union(extensions, all=True):
+        (extended if is_extension else due).setdefault(owner_id, {})[module_id] = due_on
     certificates = {
         c.enrolment_id: c
         for c in Certificate.objects.filter(
@@ -126,7 +138,7 @@ def get_my_learning(user) -> list[dict]:
             completed_lesson_ids=completed,
             passed_quiz_ids=passed,
             last_lesson_id=enrolment.last_lesson_id,
-            due_dates=due.get(enrolment.cohort_id),
+            due_dates={**due.get(enrolment.cohort_id, {}), **extended.get(enrolment.pk, {})},
         )
         upcoming = sorted(
             (m for m in progress.modules if m.due_on and m.due_on >= today and m.percent < 100),
@@ -210,12 +222,14 @@ def get_lesson_page(user, course_slug, lesson_slug):
 # The lesson page is the busiest page of the site, and building its queries with the ORM cost
 # more time than running them (bench/). The two below are written by hand, in SQL plain enough
 # for SQLite and PostgreSQL alike. Text and integer fields only: their database values need no
-# conversion, as from_db expects; the instances carry only these fields (others load on access).
+# conversion, as from_db expects; the instances carry only these fields (others load on access),
+# and the enrolment's last activity, converted on its own (_ACTIVITY).
 # On SQLite and PostgreSQL the lesson's query also brings what the user has done in the course
 # (two subqueries, their ids joined in a string), which saves the page a round trip.
 LESSON_READ = {"id", "title", "slug", "body_html", "estimated_minutes", "module_id", "course_id"}
 COURSE_READ = {"id", "slug", "title", "language", "outline_key"}
 ENROLMENT_READ = {"id", "user_id", "cohort_id", "course_id", "status", "last_lesson_id"}
+_ACTIVITY = Enrolment._meta.get_field("last_activity_at")
 
 
 def _fields(model, names):
@@ -243,6 +257,7 @@ def _lesson_query(published_only: bool, vendor: str):
         )
     ]
     columns = ", ".join(f"{alias}.{f.column}" for alias, fields in parts for f in fields)
+    columns += f", e.{_ACTIVITY.column}"
     join_ids = _JOIN_IDS.get(vendor)
     if join_ids:
         completion, attempt = LessonCompletion._meta.db_table, Attempt._meta.db_table
@@ -298,10 +313,19 @@ def _find_lesson(
         enrolment = Enrolment.from_db(
             connection.alias, enrolment_fields, row[course_end:enrolment_end]
         )
+        enrolment.last_activity_at = _from_db(_ACTIVITY, row[enrolment_end])
     done = None
     if with_done:
-        done = (_ids(row[enrolment_end]), _ids(row[enrolment_end + 1]))
+        done = (_ids(row[enrolment_end + 1]), _ids(row[enrolment_end + 2]))
     return lesson, enrolment, done
+
+
+def _from_db(field, value):
+    """A value read by hand as the ORM would give it (SQLite gives datetimes as text)."""
+    column = field.get_col("e")
+    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
 
 
 def _ids(joined: str | None) -> set[int]:
@@ -330,3 +354,10 @@ def _done_in_course(user_id: int, course_id: int) -> tuple[set[int], set[int]]:
         for kind, item_id in cursor.fetchall():
             (lessons if kind == "lesson" else quizzes).add(item_id)
     return lessons, quizzes
+
+
+def get_managed_cohort(user, cohort_id: int) -> Cohort:
+    """A cohort the user manages (admins: any), with its course; Http404 for any other, so
+    that a cohort's existence does not leak. Read afresh: a facilitator removed from the
+    cohort loses it at once."""
+    return get_object_or_404(list_managed_cohorts(user), pk=cohort_id)

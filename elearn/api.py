@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, ObtainTokenView
 from certificates.api import MyCertificatesView, PdfView, VerifyView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
+from courses.dashboard_api import CohortAtRiskView, CohortProgressView
 from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
 
 router = DefaultRouter()
@@ -23,5 +24,11 @@ urlpatterns = [
     path("certificates/verify/<str:code>/", VerifyView.as_view(), name="api-certificate-verify"),
     path("certificates/<str:code>/pdf/", PdfView.as_view(), name="api-certificate-pdf"),
     path("quizzes/<int:quiz_id>/attempts/", QuizAttemptsView.as_view(), name="api-quiz-attempts"),
+    path(
+        "cohorts/<int:cohort_id>/progress/",
+        CohortProgressView.as_view(),
+        name="api-cohort-progress",
+    ),
+    path("cohorts/<int:cohort_id>/at-risk/", CohortAtRiskView.as_view(), name="api-cohort-at-risk"),
     path("", include(router.urls)),
 ]

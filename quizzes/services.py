@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
-from courses.services.progress import evaluate_completion
+from courses.services.progress import evaluate_completion, record_activity
 
 from .exceptions import (
     AlreadySubmitted,
@@ -138,7 +138,9 @@ def submit_attempt(
     deadline has passed: then only what was saved before it is graded. A pass may complete the
     participant's enrolment (evaluate_completion, in this transaction).
     """
-    return _submit(attempt.pk, answers=answers, now=now or timezone.now())
+    submitted = _submit(attempt.pk, answers=answers, now=now or timezone.now())
+    record_activity(submitted.user_id, submitted.quiz.course_id)
+    return submitted
 
 
 def close_expired_attempt(user: User, quiz: Quiz, *, now: datetime | None = None) -> Attempt | None:

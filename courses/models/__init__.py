@@ -1,5 +1,6 @@
 from .cohorts import (
     Cohort,
+    DueDateExtension,
     Enrolment,
     EnrolmentStatus,
     EnrolmentUpload,
@@ -7,19 +8,21 @@ from .cohorts import (
     ModuleDueDate,
     validate_time_zone,
 )
-from .progress import LessonCompletion
+from .progress import LessonCompletion, LessonVisit
 from .structure import Course, CourseQuerySet, Lesson, Module, new_outline_key
 
 __all__ = [
     "Cohort",
     "Course",
     "CourseQuerySet",
+    "DueDateExtension",
     "Enrolment",
     "EnrolmentStatus",
     "EnrolmentUpload",
     "Invitation",
     "Lesson",
     "LessonCompletion",
+    "LessonVisit",
     "Module",
     "ModuleDueDate",
     "new_outline_key",

@@ -64,6 +64,15 @@ class Cohort(models.Model):
         ),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    at_risk_after_days = models.PositiveSmallIntegerField(
+        _("at risk after (days without activity)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A participant who has not completed the course is shown as at risk on the "
+            "dashboard after this many days without activity, or once behind a module's due date."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +94,9 @@ class Cohort(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
                 name="cohort_capacity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(at_risk_after_days__gte=1), name="cohort_at_risk_after_positive"
             ),
         ]
 
@@ -157,6 +169,9 @@ class Enrolment(models.Model):
     last_lesson = models.ForeignKey(
         Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The last time the participant did something in the course (opened a lesson, completed
+    # one, worked on a quiz), to the quarter of an hour: for facilitators' "at risk".
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -190,6 +205,34 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.cohort}"
+
+
+class DueDateExtension(models.Model):
+    """A later due date for one participant and module, granted by a facilitator: it takes
+    the place of the cohort's date for that participant (My learning, at risk, nudges)."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="due_date_extensions"
+    )
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField(_("due on"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("granted by"),
+    )  # fmt: skip
+    granted_at = models.DateTimeField(_("granted at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("due date extension")
+        verbose_name_plural = _("due date extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "module"], name="one_extension_per_enrolment_module"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment}: {self.module} by {self.due_on}"
 
 
 class Invitation(models.Model):

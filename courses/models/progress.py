@@ -1,5 +1,5 @@
-"""What a participant has done: completed lessons. Progress belongs to the participant and the
-lesson, not to an enrolment, so it follows them from one cohort to another."""
+"""What a participant has done: completed lessons and opened ones. Progress belongs to the
+participant and the lesson, not to an enrolment, so it follows them from one cohort to another."""
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +21,29 @@ class LessonCompletion(models.Model):
         verbose_name_plural = _("lesson completions")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.lesson}"
+
+
+class LessonVisit(models.Model):
+    """A participant's visits to a lesson: the first, the last and how many (a visit counts
+    when they open the lesson after another page of the course, not on a reload)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_visits"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="visits")
+    first_visited_at = models.DateTimeField(_("first visited at"))
+    last_visited_at = models.DateTimeField(_("last visited at"))
+    visits = models.PositiveIntegerField(_("visits"), default=1)
+
+    class Meta:
+        verbose_name = _("lesson visit")
+        verbose_name_plural = _("lesson visits")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="one_visit_row_per_lesson"),
         ]
 
     def __str__(self):

@@ -1,8 +1,11 @@
-"""Progress: lessons completed, the last lesson visited, and course completion."""
+"""Progress: lessons completed, lessons visited, activity, and course completion."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -10,8 +13,12 @@ from quizzes.models import Attempt, Quiz
 
 from ..events import course_completed
 from ..exceptions import NotEnrolled
-from ..models import Enrolment, EnrolmentStatus, Lesson, LessonCompletion
-from .enrolment import get_current_enrolment
+from ..models import Enrolment, EnrolmentStatus, Lesson, LessonCompletion, LessonVisit
+from .enrolment import CURRENT, get_current_enrolment
+
+# How precisely an enrolment's last activity is kept: a participant reading lesson after
+# lesson writes it at most once in this time, so the busiest page mostly writes nothing.
+ACTIVITY_GRAIN = timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -31,16 +38,51 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
             )
     except IntegrityError:  # already complete (a double click, or another tab)
         completion = LessonCompletion.objects.get(user=user, lesson=lesson)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
     # Also when it was complete already: the course may have changed since (a lesson removed).
     evaluate_completion(enrolment)
     return completion
 
 
 def record_lesson_visit(enrolment: Enrolment, lesson: Lesson) -> None:
-    """Remember the last lesson the participant opened (for Resume); writes only on a change."""
-    if enrolment.last_lesson_id != lesson.pk:
-        Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson)
-        enrolment.last_lesson_id = lesson.pk
+    """Remember that the participant opened the lesson: the last lesson opened (for Resume),
+    a visit to it (first, last, how many) and the enrolment's last activity.
+
+    Writes only when they open another lesson than the last one, or when their last activity
+    is older than ACTIVITY_GRAIN: a reload writes nothing. `enrolment.last_activity_at` must
+    be loaded (the lesson page's query brings it).
+    """
+    now = timezone.now()
+    moved = enrolment.last_lesson_id != lesson.pk
+    last = enrolment.last_activity_at
+    if not moved and last is not None and last >= now - ACTIVITY_GRAIN:
+        return
+    if moved:
+        _count_visit(enrolment.user_id, lesson.pk, now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=now)
+    enrolment.last_lesson_id, enrolment.last_activity_at = lesson.pk, now
+
+
+def _count_visit(user_id: int, lesson_id: int, now: datetime) -> None:
+    # One statement, on the busiest page: insert the first visit or count one more.
+    table = connection.ops.quote_name(LessonVisit._meta.db_table)
+    at = LessonVisit._meta.get_field("last_visited_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, lesson_id, first_visited_at, last_visited_at, visits) "  # noqa: S608 - the model's table
+            "VALUES (%s, %s, %s, %s, 1) ON CONFLICT (user_id, lesson_id) DO UPDATE SET "
+            f"last_visited_at = excluded.last_visited_at, visits = {table}.visits + 1",
+            [user_id, lesson_id, at, at],
+        )
+
+
+def record_activity(user_id: int, course_id: int) -> None:
+    """Note that the participant did something in the course (a quiz answered, say): their
+    current enrolment's last activity, written at most once per ACTIVITY_GRAIN."""
+    now = timezone.now()
+    Enrolment.objects.filter(user_id=user_id, course_id=course_id, status__in=CURRENT).filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=now - ACTIVITY_GRAIN)
+    ).update(last_activity_at=now)
 
 
 @transaction.atomic

@@ -1,14 +1,25 @@
 """Progress services and reads: lesson completion, percentages, Resume, and course completion."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from courses.exceptions import NotEnrolled
-from courses.models import Course, Enrolment, EnrolmentStatus, Lesson, LessonCompletion
+from courses.models import (
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    LessonVisit,
+)
 from courses.outline import get_outline
 from courses.selectors import progress_for
 from courses.services.enrolment import enrol, withdraw
 from courses.services.progress import (
+    ACTIVITY_GRAIN,
     evaluate_completion,
     record_lesson_completion,
     record_lesson_visit,
@@ -162,15 +173,48 @@ def test_lesson_visit_is_written_only_when_it_changes(
     first, second = lessons_of(course)[:2]
     enrolment = enrol_user(participant, course)
 
-    with django_assert_num_queries(1):
+    # Opening another lesson writes the visit and the enrolment (last lesson, last activity);
+    # a reload within ACTIVITY_GRAIN writes nothing.
+    with django_assert_num_queries(2):
         record_lesson_visit(enrolment, first)
     with django_assert_num_queries(0):
         record_lesson_visit(enrolment, first)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         record_lesson_visit(enrolment, second)
+    with django_assert_num_queries(2):
+        record_lesson_visit(enrolment, first)
 
     enrolment.refresh_from_db()
-    assert enrolment.last_lesson == second
+    assert enrolment.last_lesson == first
+    visits = {v.lesson_id: v for v in LessonVisit.objects.filter(user=participant)}
+    assert (visits[first.pk].visits, visits[second.pk].visits) == (2, 1)
+    assert visits[first.pk].first_visited_at < visits[first.pk].last_visited_at
+    assert enrolment.last_activity_at == visits[first.pk].last_visited_at
+
+
+def test_a_reload_after_a_quarter_of_an_hour_notes_activity_but_no_visit(participant, course):
+    lesson = lessons_of(course)[0]
+    enrolment = enrol_user(participant, course)
+    record_lesson_visit(enrolment, lesson)
+    earlier = timezone.now() - ACTIVITY_GRAIN - timedelta(seconds=1)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=earlier)
+    enrolment.last_activity_at = earlier
+
+    record_lesson_visit(enrolment, lesson)
+
+    enrolment.refresh_from_db()
+    assert enrolment.last_activity_at > earlier
+    assert LessonVisit.objects.get(user=participant, lesson=lesson).visits == 1
+
+
+def test_completing_a_lesson_notes_activity(participant, course):
+    enrolment = enrol_user(participant, course)
+    assert enrolment.last_activity_at is None
+
+    record_lesson_completion(participant, lessons_of(course)[0])
+
+    enrolment.refresh_from_db()
+    assert enrolment.last_activity_at is not None
 
 
 # --- Course completion ---------------------------------------------------------------------

@@ -527,3 +527,17 @@ def test_a_save_racing_a_submission_never_changes_a_submitted_attempt():
     else:  # the save went first and was graded
         assert attempt.answers == {str(question.pk): wrong} and attempt.score == 0
     assert attempt.status == AttemptStatus.SUBMITTED
+
+
+def test_submitting_an_attempt_notes_the_participants_activity(db):
+    user = make_user()
+    quiz = make_empty_quiz()
+    add_single_choice(quiz)
+    enrolment = enrol_in(user, quiz.course)
+    attempt, _created = services.start_attempt(user, quiz)
+    assert enrolment.last_activity_at is None
+
+    services.submit_attempt(attempt)
+
+    enrolment.refresh_from_db()
+    assert enrolment.last_activity_at is not None
