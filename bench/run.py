@@ -27,6 +27,9 @@ Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
   rate; requests/s count the responses received while every connection was busy, and the
   server is then checked to have graded every attempt sent. Also: SQL queries per submission
   for 10 and 30 questions, which must be equal.
+- `item-analysis`: server time of a quiz's question analysis (GET
+  /api/v1/quizzes/{id}/statistics/ and the facilitator's page) over 10,000 submitted attempts,
+  against a target of 1 s (bench/item_analysis.py); SQL queries for 10,000 and 100 attempts.
 
 A scenario takes the `Bench` (bench/harness.py: session_headers(), target(),
 size_matched_reference(), compare() for repeated GETs, compare_lists() for requests sent once)

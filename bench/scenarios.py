@@ -26,6 +26,7 @@ from bench.harness import (
     http_request,
     print_comparison,
 )
+from bench.item_analysis import item_analysis
 from bench.load import Request, RequestList
 
 
@@ -277,6 +278,7 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "lesson-page": lesson_page,
     "quiz-submit": quiz_submit,
     "certificates": certificates,
+    "item-analysis": item_analysis,
 }
 # In-process profiles for --profile, besides a page's path.
 PROFILES: dict[str, Callable[[], None]] = {

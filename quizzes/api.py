@@ -1,9 +1,12 @@
-"""The quiz API: a quiz's settings and the participant's record, attempts, answers, submission.
+"""The quiz API: a quiz's settings and the participant's record, attempts, answers, submission,
+and a quiz's item analysis for those who manage a cohort.
 
-Views hold no rules: they call quizzes.services (changes) and quizzes.selectors (reads).
-Attempts are always the participant's own; anyone else's is a 404. Formats: docs/quizzes.md.
+Views hold no rules: they call quizzes.services (changes), quizzes.selectors and
+quizzes.statistics (reads). Attempts are always the participant's own; anyone else's is a 404.
+Formats: docs/quizzes.md.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +18,7 @@ from elearn.parsers import JSONParser
 from elearn.schema import domain_errors
 
 from . import selectors, services
+from .analysis import ATTEMPT_SETS, FIRST_ATTEMPTS, FLAGS
 from .exceptions import (
     AlreadySubmitted,
     AttemptLimitReached,
@@ -24,6 +28,7 @@ from .exceptions import (
     TimeUp,
 )
 from .models import Attempt, Quiz, ReviewPolicy
+from .statistics import get_quiz_statistics
 
 
 class QuizSummarySerializer(serializers.Serializer):
@@ -175,6 +180,104 @@ class SavedAnswersSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField(allow_null=True)
 
 
+class StatisticsQuerySerializer(serializers.Serializer):
+    cohort = serializers.IntegerField(
+        required=False,
+        allow_null=True,  # and so `?cohort=` is no cohort
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The cohort whose participants' attempts are analysed. Required, except for "
+        "admins, for whom no cohort means every attempt at the quiz.",
+    )
+    attempts = serializers.ChoiceField(
+        choices=ATTEMPT_SETS,
+        default=FIRST_ATTEMPTS,
+        help_text="`first`: each participant's first attempt; `all`: every submitted attempt.",
+    )
+
+    def validate(self, attrs):
+        if attrs.get("cohort") is None and not self.context["request"].user.is_staff:
+            raise ValidationError({"cohort": [_("Give the id of a cohort you facilitate.")]})
+        return attrs
+
+
+class StatisticsOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="choice.id")
+    text = serializers.CharField(source="choice.text")
+    correct = serializers.BooleanField(source="choice.correct")
+    chosen = serializers.IntegerField(
+        allow_null=True, help_text="Attempts that chose it; null when suppressed."
+    )
+    share = serializers.FloatField(
+        allow_null=True,
+        help_text="chosen / the question's attempts, from 0 to 1; null when suppressed.",
+    )
+
+
+class StatisticsQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="question.id")
+    type = serializers.CharField(source="question.type")
+    prompt = serializers.CharField(source="question.prompt", help_text="As plain text.")
+    attempts = serializers.IntegerField(help_text="Attempts analysed that had this question.")
+    participants = serializers.IntegerField(help_text="People who made those attempts.")
+    suppressed = serializers.BooleanField(
+        help_text="Fewer participants than `min_cell`: indices and option shares are null."
+    )
+    facility = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean share of the question's points earned, 0 to 1 (partial credit counts "
+        "its share).",
+    )
+    fully_correct = serializers.FloatField(
+        allow_null=True, help_text="Share of attempts that earned every point."
+    )
+    unanswered = serializers.FloatField(
+        allow_null=True, help_text="Share of attempts that left it unanswered."
+    )
+    discrimination = serializers.FloatField(
+        allow_null=True,
+        help_text="Correlation of the question's share of points with that of the rest of the "
+        "attempt, -1 to 1; null when undefined (under 2 attempts, or no variation).",
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=FLAGS),
+        help_text="To check: `hard` (facility < 0.2), `easy` (> 0.95), `low_discrimination` "
+        "(< 0.2).",
+    )
+    options = StatisticsOptionSerializer(
+        many=True, help_text="Single choice, multiple response and true/false: each choice."
+    )
+
+
+class StatisticsSummarySerializer(serializers.Serializer):
+    attempts = serializers.IntegerField(help_text="Attempts analysed.")
+    participants = serializers.IntegerField()
+    suppressed = serializers.BooleanField(
+        help_text="Fewer participants than `min_cell`: scores and rates are null."
+    )
+    mean_score = serializers.FloatField(allow_null=True, help_text="Percent.")
+    median_score = serializers.FloatField(allow_null=True, help_text="Percent.")
+    pass_rate = serializers.FloatField(allow_null=True, help_text="Share of attempts, 0 to 1.")
+
+
+class QuizStatisticsSerializer(serializers.Serializer):
+    quiz = serializers.IntegerField(source="quiz.id")
+    cohort = serializers.IntegerField(
+        source="cohort_id", allow_null=True, help_text="Null: every cohort."
+    )
+    attempts = serializers.ChoiceField(choices=ATTEMPT_SETS, help_text="The attempts analysed.")
+    min_cell = serializers.IntegerField(
+        source="analysis.min_cell",
+        help_text="Numbers computed from fewer participants than this are not given.",
+    )
+    suppressed = serializers.BooleanField(
+        source="analysis.suppressed",
+        help_text="The attempts come from fewer participants than `min_cell`.",
+    )
+    summary = StatisticsSummarySerializer(source="analysis")
+    questions = StatisticsQuestionSerializer(source="analysis.questions", many=True)
+
+
 def _invalid(error: InvalidAnswers) -> ValidationError:
     return ValidationError({"answers": error.errors or [str(error.message)]})
 
@@ -203,6 +306,24 @@ class QuizViewSet(viewsets.GenericViewSet):
         services.close_expired_attempt(request.user, quiz)
         summary = selectors.get_quiz_summary(request.user, quiz, enrolled=enrolment is not None)
         return Response(QuizSummarySerializer(summary).data)
+
+    @extend_schema(
+        parameters=[StatisticsQuerySerializer], responses={200: QuizStatisticsSerializer}
+    )
+    @action(detail=True, methods=["get"])
+    def statistics(self, request, pk=None):
+        """Item analysis of the quiz for a cohort (its facilitators and admins) or, for admins
+        and without a cohort, of every attempt: the score summary and, per question, facility,
+        discrimination, option shares and flags. Anyone else gets 404."""
+        query = StatisticsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        result = get_quiz_statistics(
+            request.user,
+            int(pk),
+            cohort_id=query.validated_data.get("cohort"),
+            attempts=query.validated_data["attempts"],
+        )
+        return Response(QuizStatisticsSerializer(result).data)
 
 
 class QuizAttemptsView(mixins.ListModelMixin, GenericAPIView):
