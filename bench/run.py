@@ -64,7 +64,11 @@ from bench.harness import (  # noqa: E402
     setup_django,
 )
 from bench.load import choose_load_tool  # noqa: E402
+from bench.reports import reports  # noqa: E402
 from bench.scenarios import PROFILES, SCENARIOS  # noqa: E402
+
+# The statistics page (bench/reports.py): `bench/run.py reports` runs it alone.
+SCENARIOS = {**SCENARIOS, "reports": reports}
 
 
 def _profile(path_for_profile: str) -> None:

@@ -8,6 +8,7 @@ from certificates.api import MyCertificatesView, PdfView, VerifyView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from courses.dashboard_api import CohortAtRiskView, CohortProgressView
 from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
+from reports.api import CompletionsView, SummaryView
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="api-course")
@@ -30,5 +31,7 @@ urlpatterns = [
         name="api-cohort-progress",
     ),
     path("cohorts/<int:cohort_id>/at-risk/", CohortAtRiskView.as_view(), name="api-cohort-at-risk"),
+    path("reports/summary/", SummaryView.as_view(), name="api-reports-summary"),
+    path("reports/completions/", CompletionsView.as_view(), name="api-reports-completions"),
     path("", include(router.urls)),
 ]

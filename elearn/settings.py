@@ -51,6 +51,8 @@ CERTIFICATE_ISSUER = env.str(
     "CERTIFICATE_ISSUER", default="Public Procurement and Human Rights Learning Lab"
 )
 CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
+# Statistics (reports/): a figure computed from fewer participants than this shows "<K".
+STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=5)
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "certificates",
+    "reports",
 ]
 
 MIDDLEWARE = [

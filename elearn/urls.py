@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
     path("facilitate/", include("courses.facilitator_urls")),
+    path("reports/", include("reports.urls")),
     path("facilitate/", include("quizzes.facilitator_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,405 @@
+"""What the database counts for a report: grouped, conditional aggregates, a bounded number of
+queries whatever the number of participants. reports.statistics turns them into a report.
+
+Every count comes with the distinct participants it is computed from (`<name>_people`), which
+small-cell suppression needs, and every group with its population (`population`: distinct
+participants with an enrolment in the group, enrolled before the range's end).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+
+from courses.models import Enrolment, EnrolmentStatus, LessonCompletion
+from quizzes.models import Attempt, AttemptStatus
+
+from .filters import ReportFilters
+from .regions import REGIONS, SUBREGIONS, countries_in
+
+# Counts of enrolments (each with its participants), by the condition an enrolment meets.
+ENROLMENTS = "enrolments"
+COMPLETIONS = "completions"
+RATE_DONE = "rate_done"  # enrolled in the range, not withdrawn by its end, completed by its end
+RATE_OPEN = "rate_open"  # enrolled in the range, not withdrawn by its end, not completed by it
+ISSUED = "certificates_issued"
+REVOKED = "certificates_revoked"
+# Distinct participants with activity.
+ACTIVE = "active_participants"
+
+ENROLMENT_COUNTS = (ENROLMENTS, COMPLETIONS, RATE_DONE, RATE_OPEN, ISSUED, REVOKED)
+
+
+def in_range(field: str, filters: ReportFilters) -> Q:
+    """`field` falls in the report's range (and is set)."""
+    q = Q(**{f"{field}__isnull": False})
+    if filters.start is not None:
+        q &= Q(**{f"{field}__gte": filters.start})
+    if filters.end is not None:
+        q &= Q(**{f"{field}__lt": filters.end})
+    return q
+
+
+def list_report_enrolments(filters: ReportFilters) -> QuerySet[Enrolment]:
+    """Every enrolment a report can count: in the filters' courses, cohorts, countries, regions
+    and organisation types, enrolled before the range's end."""
+    enrolments = Enrolment.objects.all()
+    if filters.course is not None:
+        enrolments = enrolments.filter(course=filters.course)
+    if filters.cohort is not None:
+        enrolments = enrolments.filter(cohort=filters.cohort)
+    if filters.country:
+        enrolments = enrolments.filter(user__country=filters.country)
+    if filters.region:
+        enrolments = enrolments.filter(user__country__in=filters.region_countries)
+    if filters.organisation_type:
+        enrolments = enrolments.filter(user__organisation_type=filters.organisation_type)
+    if filters.end is not None:
+        enrolments = enrolments.filter(enrolled_at__lt=filters.end)
+    return enrolments
+
+
+def list_report_rows(filters: ReportFilters) -> QuerySet[Enrolment]:
+    """The enrolments behind a report, one row each: made or completed in the range, oldest
+    first, with their participant, course, cohort and certificate."""
+    rows = list_report_enrolments(filters).filter(
+        in_range("enrolled_at", filters) | in_range("completed_at", filters)
+    )
+    return rows.select_related("user", "course", "cohort", "certificate").order_by(
+        "enrolled_at", "pk"
+    )
+
+
+def _conditions(filters: ReportFilters) -> dict[str, Q]:
+    enrolled = in_range("enrolled_at", filters)
+    if filters.end is not None:
+        withdrawn = Q(status=EnrolmentStatus.WITHDRAWN, withdrawn_at__lt=filters.end)
+        done = Q(completed_at__lt=filters.end)
+    else:
+        withdrawn = Q(status=EnrolmentStatus.WITHDRAWN)
+        done = Q(completed_at__isnull=False)
+    counted = enrolled & ~withdrawn
+    return {
+        ENROLMENTS: enrolled,
+        COMPLETIONS: in_range("completed_at", filters),
+        RATE_DONE: counted & done,
+        RATE_OPEN: counted & ~done,
+        ISSUED: in_range("certificate__issued_at", filters),
+        REVOKED: in_range("certificate__revoked_at", filters),
+    }
+
+
+def _current_in_range(filters: ReportFilters) -> Q | None:
+    """The enrolment was not withdrawn before the range began (activity on the course then
+    belongs to it)."""
+    if filters.start is None:
+        return None
+    return ~Q(withdrawn_at__lt=filters.start)
+
+
+@dataclass
+class Counts:
+    """The grouped counts of a report, before any roll-up or suppression. Each row is a dict
+    with `population`, every name of ENROLMENT_COUNTS and `<name>_people`, and
+    `active_participants_people`."""
+
+    by_cohort: list[dict]
+    by_course: list[dict]
+    # By country and organisation type together: each participant is in exactly one of these
+    # groups, so every count, of enrolments or of distinct participants, adds up exactly to
+    # countries, sub-regions, regions, organisation types and the total.
+    by_person_group: list[dict]
+    by_month: dict[str, dict[str, tuple[int, int]]]  # figure: {month: (value, participants)}
+    medians: dict[str, dict[object, datetime.timedelta]]  # dimension: {key: median}
+    quizzes: list[tuple[int, int, int, float]]  # (quiz id, attempted, passed, mean best score)
+
+
+def count_report(filters: ReportFilters) -> Counts:
+    """Every count a report needs, from the database: one statement for the counts (below),
+    then the medians and the quizzes."""
+    enrolments = list_report_enrolments(filters)
+    groups = _count_groups(filters, enrolments)
+    return Counts(
+        by_cohort=groups["cohort"],
+        by_course=groups["course"],
+        by_person_group=groups["person"],
+        by_month=_months_of(groups),
+        medians=_medians(filters, enrolments),
+        quizzes=_quizzes(filters, enrolments),
+    )
+
+
+# The months of each figure: by the date of the enrolment, completion, issue, revocation.
+_MONTHS = {
+    "enrolled_month": ("enrolled_at", ENROLMENTS, (ENROLMENTS, RATE_DONE, RATE_OPEN)),
+    "completed_month": ("completed_at", COMPLETIONS, (COMPLETIONS,)),
+    "issued_month": ("certificate__issued_at", ISSUED, (ISSUED,)),
+    "revoked_month": ("certificate__revoked_at", REVOKED, (REVOKED,)),
+}
+_COLUMNS = ["population"]
+for _name in ENROLMENT_COUNTS:
+    _COLUMNS += [_name, f"{_name}_people"]
+_COLUMNS.append(f"{ACTIVE}_people")
+
+
+def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> dict[str, list]:
+    """Counts by cohort, by course, by country and organisation type, and by month, in one
+    statement, so that the activity tables (the largest) are read once.
+
+    `e`: one row per enrolment of the report with a flag per condition (from the ORM, which
+    writes the filters' joins); `ev`: who was active on which course in which month (lesson
+    completions, quiz attempts started in the range); `f`: each enrolment and whether
+    its participant was active on its course. Then one GROUP BY per breakdown over `f` (and
+    `ev` for activity by month), stacked with UNION ALL.
+    """
+    current = _current_in_range(filters)
+    flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
+    flags["is_current"] = current if current is not None else Q(pk__isnull=False)
+    e = enrolments.annotate(
+        country=F("user__country"),
+        organisation_type=F("user__organisation_type"),
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
+        **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
+    ).values("id", "user_id", "course_id", "cohort_id", "country", "organisation_type",
+             *flags, *_MONTHS)  # fmt: skip
+    events = [
+        LessonCompletion.objects.filter(in_range("completed_at", filters)).values(
+            "user_id", course=F("lesson__course_id"), month=TruncMonth("completed_at")
+        ),
+        Attempt.objects.filter(in_range("started_at", filters)).values(
+            "user_id", course=F("quiz__course_id"), month=TruncMonth("started_at")
+        ),
+    ]
+    # Deduplicated source by source; UNION ALL then (the sums below count each person once).
+    ev = (
+        events[0]
+        .order_by()
+        .distinct()
+        .union(*(each.order_by().distinct() for each in events[1:]), all=True)
+    )
+    e_sql, e_params = e.order_by().query.sql_with_params()
+    ev_sql, ev_params = ev.query.sql_with_params()
+
+    # Two steps per breakdown, so that the database hashes instead of sorting for every
+    # distinct count: per group and participant, then per group. Every name below is one of
+    # ours; values come from the ORM's SQL and its parameters.
+    per_person = []
+    for name in ENROLMENT_COUNTS:
+        per_person += [
+            f"COUNT(*) FILTER (WHERE is_{name}) AS n_{name}",
+            f"MAX(CASE WHEN is_{name} THEN 1 ELSE 0 END) AS p_{name}",
+        ]
+    per_person.append("MAX(CASE WHEN is_active THEN 1 ELSE 0 END) AS p_active")
+    per_group = ["COUNT(*)"]
+    for name in ENROLMENT_COUNTS:
+        per_group += [f"SUM(n_{name})", f"SUM(p_{name})"]
+    per_group.append("SUM(p_active)")
+    arms = [
+        _arm("cohort", ["cohort_id"], per_person, per_group, "f"),
+        _arm("course", ["course_id"], per_person, per_group, "f"),
+        _arm("person", ["country", "organisation_type"], per_person, per_group, "f"),
+    ]
+    for month, (_field, name, _counted) in _MONTHS.items():
+        arms.append(_arm(month, [month], per_person, per_group, "f", f"is_{name}"))
+    active = [*(["0"] * (len(_COLUMNS) - 1)), "COUNT(*)"]
+    current_pairs = (
+        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM e "
+        "WHERE is_current) AS c ON c.user_id = ev.user_id AND c.course_id = ev.course) AS a"
+    )
+    arms.append(_arm("active_month", ["month"], ["1 AS one"], active, current_pairs))
+    sql = (
+        "WITH e AS (" + e_sql + "), ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
+        "pairs AS (SELECT DISTINCT user_id, course FROM ev), "
+        "f AS (SELECT e.*, (e.is_current AND pairs.user_id IS NOT NULL) AS is_active FROM e "
+        "LEFT JOIN pairs ON pairs.user_id = e.user_id AND pairs.course = e.course_id) "
+        + " UNION ALL ".join(arms)
+    )
+    groups: dict[str, list] = defaultdict(list)
+    with connections[enrolments.db].cursor() as cursor:
+        cursor.execute(sql, (*e_params, *ev_params))
+        for kind, key, second, *values in cursor.fetchall():
+            # int(): PostgreSQL's SUM() is a numeric
+            row = {name: int(value or 0) for name, value in zip(_COLUMNS, values, strict=True)}
+            if kind == "cohort":
+                row["cohort_id"] = int(key)
+            elif kind == "course":
+                row["course_id"] = int(key)
+            elif kind == "person":
+                row["country"], row["organisation_type"] = key, second
+            else:
+                row["month"] = month_key(key)
+            groups[kind].append(row)
+    return groups
+
+
+def _arm(kind, keys, per_person, per_group, source, where="") -> str:
+    """One SELECT of the statement: (kind, first key, second key, *per_group) by `keys`."""
+    condition = f" WHERE {where}" if where else ""
+    inner_keys = ", ".join(f"{key} AS k{n}" for n, key in enumerate(keys, start=1))
+    aliases = ", ".join(f"k{n}" for n in range(1, len(keys) + 1))
+    second = "k2" if len(keys) > 1 else "''"
+    inner = (
+        f"SELECT {inner_keys}, user_id, {', '.join(per_person)} FROM {source}{condition} "  # noqa: S608
+        f"GROUP BY {', '.join(keys)}, user_id"
+    )
+    return (
+        f"SELECT '{kind}', CAST(k1 AS TEXT), {second}, {', '.join(per_group)} "  # noqa: S608
+        f"FROM ({inner}) AS per_person GROUP BY {aliases}"
+    )
+
+
+def _months_of(groups: dict[str, list]) -> dict[str, dict[str, tuple[int, int]]]:
+    months: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for kind, (_field, _name, counted) in _MONTHS.items():
+        for row in groups[kind]:
+            for name in counted:
+                months[name][row["month"]] = (row[name], row[f"{name}_people"])
+    for row in groups["active_month"]:
+        people = row[f"{ACTIVE}_people"]
+        months[ACTIVE][row["month"]] = (people, people)
+    return months
+
+
+def _select_over(queryset: QuerySet, sql: str) -> list[tuple]:
+    """Rows of `sql` around the queryset's own SQL (an aggregate over an aggregate, which the
+    ORM cannot group)."""
+    inner, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql.format(inner), params)
+        return cursor.fetchall()
+
+
+def month_key(value) -> str:
+    """ "YYYY-MM" of a month as the database returns it (a datetime, or text from SQLite
+    through raw SQL)."""
+    if isinstance(value, str):
+        return value[:7]
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def area_expression(level: str) -> Case:
+    """The participant's M49 region (`level` "region") or sub-region code, "" for none."""
+    areas = REGIONS if level == "region" else SUBREGIONS
+    return Case(
+        *(When(user__country__in=countries_in(a.code), then=Value(a.code)) for a in areas),
+        default=Value(""),
+    )
+
+
+MEDIAN_GROUPS = {
+    "total": {},
+    "course": {"key": F("course_id")},
+    "cohort": {"key": F("cohort_id")},
+    "country": {"key": F("user__country")},
+    "region": {"key": area_expression("region")},
+    "subregion": {"key": area_expression("subregion")},
+    "organisation_type": {"key": F("user__organisation_type")},
+    "month": {"key": TruncMonth("completed_at")},
+}
+
+
+def _medians(filters, enrolments) -> dict[str, dict[object, datetime.timedelta]]:
+    """Median time from enrolment to completion of the completions in the range, by each
+    breakdown: PostgreSQL's percentile_cont, one grouped query each; elsewhere (SQLite, for
+    development) the durations themselves, grouped here."""
+    completed = enrolments.filter(in_range("completed_at", filters))
+    duration = ExpressionWrapper(F("completed_at") - F("enrolled_at"), output_field=DurationField())
+    if connections[enrolments.db].vendor != "postgresql":
+        return _medians_in_python(completed, duration)
+    medians = {}
+    for dimension, key in MEDIAN_GROUPS.items():
+        if not key:
+            value = completed.aggregate(median=Median(duration))["median"]
+            medians[dimension] = {"": value} if value is not None else {}
+            continue
+        rows = completed.values(**key).annotate(median=Median(duration)).order_by()
+        medians[dimension] = {
+            month_key(r["key"]) if dimension == "month" else r["key"]: r["median"] for r in rows
+        }
+    return medians
+
+
+def _medians_in_python(completed, duration) -> dict[str, dict[object, datetime.timedelta]]:
+    from .regions import region_of, subregion_of
+
+    groups: dict[str, dict[object, list]] = defaultdict(lambda: defaultdict(list))
+    rows = completed.values_list(
+        "course_id", "cohort_id", "user__country", "user__organisation_type", "completed_at"
+    ).annotate(duration=duration)
+    for course, cohort, country, organisation_type, completed_at, spent in rows:
+        region, subregion = region_of(country), subregion_of(country)
+        for dimension, key in (
+            ("total", ""),
+            ("course", course),
+            ("cohort", cohort),
+            ("country", country),
+            ("region", region.code if region else ""),
+            ("subregion", subregion.code if subregion else ""),
+            ("organisation_type", organisation_type),
+            ("month", month_key(completed_at)),
+        ):
+            groups[dimension][key].append(spent)
+    return {
+        dimension: {key: _median(values) for key, values in by_key.items()}
+        for dimension, by_key in groups.items()
+    }
+
+
+def _median(values: list[datetime.timedelta]) -> datetime.timedelta:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _quizzes(filters, enrolments) -> list[tuple[int, int, int, float]]:
+    """Per quiz of the report's courses, among the report's participants who submitted an
+    attempt in the range: how many, how many passed (any attempt in the range), their mean
+    best score. (Participants and courses are matched separately, each an uncorrelated list
+    the database hashes once: one can only attempt a quiz of a course one is enrolled in.)"""
+    best = (
+        Attempt.objects.filter(
+            in_range("submitted_at", filters),
+            status=AttemptStatus.SUBMITTED,
+            user__in=enrolments.values("user_id"),
+            quiz__course__in=enrolments.values("course_id"),
+        )
+        .values("quiz_id", "user_id")
+        .annotate(
+            best=Max("score"),
+            passed=Max(Case(When(passed=True, then=1), default=0, output_field=IntegerField())),
+        )
+        .order_by()
+    )
+    rows = _select_over(
+        best,
+        "SELECT quiz_id, COUNT(*), SUM(passed), AVG(best) FROM ({}) AS best GROUP BY quiz_id",
+    )
+    return [(quiz, attempted, passed, float(mean)) for quiz, attempted, passed, mean in rows]
