@@ -79,3 +79,32 @@ class InvalidExtension(DomainError):
     code = "invalid_extension"
     status_code = 400
     default_message = _("This due date cannot be given.")
+
+
+class InvalidMessage(DomainError):
+    """A message to participants that cannot be sent as it is; `field` names the input at fault
+    (subject, body, audience or enrolments), for forms."""
+
+    code = "invalid_message"
+    status_code = 400
+    default_message = _("This message cannot be sent as it is.")
+
+    def __init__(self, message=None, *, field=None):
+        self.field = field
+        super().__init__(message)
+
+
+class NoRecipients(DomainError):
+    code = "no_recipients"
+    status_code = 400
+    default_message = _("Nobody would receive this message.")
+
+
+class RequestKeyReused(DomainError):
+    """The request key of a message already sent, given again with another message."""
+
+    code = "request_key_reused"
+    status_code = 422
+    default_message = _(
+        "This request key was used for another message: give a new key for a new message."
+    )

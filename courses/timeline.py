@@ -1,6 +1,7 @@
 """A participant's activity in a course, newest first, for the cohort dashboard's detail page:
-enrolment, lessons opened and completed, quiz attempts, due date extensions, completion and
-the certificate. A fixed number of queries; titles come from the cached outline."""
+enrolment, lessons opened and completed, quiz attempts, due date extensions, messages from
+facilitators, completion and the certificate. A fixed number of queries; titles come from the
+cached outline."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from django.utils.translation import gettext as _
 from certificates.models import Certificate
 from quizzes.models import Attempt, AttemptStatus
 
-from .models import DueDateExtension, Enrolment, LessonCompletion, LessonVisit
+from .models import (
+    DeliveryStatus,
+    DueDateExtension,
+    Enrolment,
+    LessonCompletion,
+    LessonVisit,
+    MessageDelivery,
+)
 from .outline import get_outline
 
 
@@ -25,7 +33,7 @@ class Event:
 
 
 def get_participant_timeline(enrolment: Enrolment) -> list[Event]:
-    """What the enrolment's participant did in its course, newest first (six queries)."""
+    """What the enrolment's participant did in its course, newest first (seven queries)."""
     outline = get_outline(enrolment.course)
     titles = {(item.kind, item.id): item.title for m in outline.modules for item in m.items}
     modules = {m.id: m.title for m in outline.modules}
@@ -82,6 +90,22 @@ def get_participant_timeline(enrolment: Enrolment) -> list[Event]:
                 "extension",
                 _("Due date of “%(module)s” extended to %(date)s")
                 % {"module": modules.get(module_id, ""), "date": due_on.isoformat()},
+            )
+        )
+    for delivery in MessageDelivery.objects.filter(enrolment=enrolment).values(
+        "status", "sent_at", "message__created_at", "message__subject",
+        "message__sent_by__full_name", "message__sent_by__email",
+    ):  # fmt: skip
+        sender = delivery["message__sent_by__full_name"] or delivery["message__sent_by__email"]
+        names = {"sender": sender, "subject": delivery["message__subject"]}
+        events.append(
+            Event(
+                delivery["sent_at"] or delivery["message__created_at"],
+                "message",
+                _("Message from %(sender)s: %(subject)s") % names
+                if sender
+                else _("Message: %(subject)s") % names,
+                DeliveryStatus(delivery["status"]).label,
             )
         )
     certificate = (

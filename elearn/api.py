@@ -7,6 +7,7 @@ from accounts.api import MeView, ObtainTokenView
 from certificates.api import MyCertificatesView, PdfView, VerifyView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from courses.dashboard_api import CohortAtRiskView, CohortProgressView
+from courses.messages_api import CohortMessagesView, MessageDetailView
 from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
 from reports.api import CompletionsView, SummaryView
 
@@ -31,6 +32,12 @@ urlpatterns = [
         name="api-cohort-progress",
     ),
     path("cohorts/<int:cohort_id>/at-risk/", CohortAtRiskView.as_view(), name="api-cohort-at-risk"),
+    path(
+        "cohorts/<int:cohort_id>/messages/",
+        CohortMessagesView.as_view(),
+        name="api-cohort-messages",
+    ),
+    path("messages/<int:message_id>/", MessageDetailView.as_view(), name="api-message"),
     path("reports/summary/", SummaryView.as_view(), name="api-reports-summary"),
     path("reports/completions/", CompletionsView.as_view(), name="api-reports-completions"),
     path("", include(router.urls)),

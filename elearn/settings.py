@@ -192,6 +192,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Email: console by default; EMAIL_URL (smtp://user:pass@host:587/?tls=True) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="elearn <noreply@localhost>")
+# Messages from facilitators to their cohort (nudges): at most this many emails a minute per
+# message, so that a large cohort does not trip the mail provider's rate limits.
+NUDGE_EMAILS_PER_MINUTE = env.int("NUDGE_EMAILS_PER_MINUTE", default=120)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Internationalisation: English, French, Spanish and Arabic (right to left).
@@ -289,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
     "resend-pending-invitations": {
         "task": "courses.tasks.resend_pending_invitations_task",
         "schedule": 600.0,
+    },
+    "resend-pending-messages": {
+        "task": "courses.tasks.resend_pending_messages_task",
+        "schedule": 300.0,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -8,13 +8,16 @@ from .cohorts import (
     ModuleDueDate,
     validate_time_zone,
 )
+from .messages import CohortMessage, DeliveryStatus, MessageAudience, MessageDelivery
 from .progress import LessonCompletion, LessonVisit
 from .structure import Course, CourseQuerySet, Lesson, Module, new_outline_key
 
 __all__ = [
     "Cohort",
+    "CohortMessage",
     "Course",
     "CourseQuerySet",
+    "DeliveryStatus",
     "DueDateExtension",
     "Enrolment",
     "EnrolmentStatus",
@@ -23,6 +26,8 @@ __all__ = [
     "Lesson",
     "LessonCompletion",
     "LessonVisit",
+    "MessageAudience",
+    "MessageDelivery",
     "Module",
     "ModuleDueDate",
     "new_outline_key",
