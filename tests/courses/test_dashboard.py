@@ -458,3 +458,11 @@ def test_a_lesson_completed_before_enrolling_counts(cohort, course):
     row = row_of(dashboard.get_cohort_progress(cohort), enrolment)
 
     assert row.modules[0].lessons_done == 1
+
+
+def test_the_dashboard_links_to_the_cohorts_question_analysis(client, cohort, facilitator):
+    client.force_login(facilitator)
+
+    body = client.get(dashboard_url(cohort)).content.decode()
+
+    assert f'href="{reverse("facilitate-cohort-quizzes", args=[cohort.pk])}"' in body
