@@ -466,3 +466,17 @@ def test_the_dashboard_links_to_the_cohorts_question_analysis(client, cohort, fa
     body = client.get(dashboard_url(cohort)).content.decode()
 
     assert f'href="{reverse("facilitate-cohort-quizzes", args=[cohort.pk])}"' in body
+
+
+def test_a_quiz_attempt_in_progress_is_said_so_not_shown_as_a_score(
+    client, cohort, facilitator, course
+):
+    enrolment = join(cohort)
+    start_attempt(enrolment.user, quiz_of(course, 0))
+    client.force_login(facilitator)
+
+    page = client.get(dashboard_url(cohort)).content.decode()
+    detail = client.get(detail_url(cohort, enrolment)).content.decode()
+
+    assert "quiz in progress" in page and "quiz in progress" in detail
+    assert "quiz %" not in page and "best %" not in detail

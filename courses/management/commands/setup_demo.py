@@ -3,13 +3,20 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from courses.demo import DEMO_COHORT, FACILITATOR, PARTICIPANTS, create_demo_cohort
+from courses.demo import (
+    DEMO_COHORT,
+    FACILITATOR,
+    PARTICIPANTS,
+    create_demo_cohort,
+    demo_cohort_exists,
+)
 from courses.models import Course
 from courses.services import import_course_package
 
@@ -38,31 +45,33 @@ class Command(BaseCommand):
 
         credentials = settings.VAR_DIR / "demo-admin.txt"
         admin = User.objects.filter(email=DEMO_ADMIN_EMAIL).first()
+        password_hash = None  # hashing is slow by design: once for every demo account
         if admin is None or not credentials.exists():
             password = secrets.token_urlsafe(12)
+            password_hash = make_password(password)
             if admin is None:
                 admin = User.objects.create_superuser(
-                    DEMO_ADMIN_EMAIL, password, full_name="Demo Administrator"
+                    DEMO_ADMIN_EMAIL, None, full_name="Demo Administrator"
                 )
-            else:
-                admin.set_password(password)
-                admin.save(update_fields=["password"])
+            admin.password = password_hash
+            admin.save(update_fields=["password"])
             _verify_email(admin)
             credentials.write_text(f"{DEMO_ADMIN_EMAIL}\n{password}\n", encoding="utf-8")
             credentials.chmod(0o600)
         email, password = credentials.read_text(encoding="utf-8").split()
         course = Course.objects.filter(slug=DEMO_PACKAGE.name).first()
-        if course is not None and create_demo_cohort(
-            course, password=password, today=timezone.localdate()
-        ):
+        if course is not None and not demo_cohort_exists(course):
+            create_demo_cohort(
+                course, password_hash=password_hash or make_password(password), now=timezone.now()
+            )
             self.stdout.write(f"Created the demo cohort {DEMO_COHORT!r}.")
-        others = ", ".join(p[0] for p in PARTICIPANTS if p != PARTICIPANTS[2])
+        others = ", ".join(p.email for p in PARTICIPANTS if p != PARTICIPANTS[2])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo accounts, all with the password {password}\n"
                 f"  admin:       {email}  (admin site: http://{site_domain}/admin/)\n"
                 f"  facilitator: {FACILITATOR[0]}\n"
-                f"  participant: {PARTICIPANTS[2][0]} (also {others})\n"
+                f"  participant: {PARTICIPANTS[2].email} (also {others})\n"
                 f"  sign in at http://{site_domain}/accounts/login/"
             )
         )
