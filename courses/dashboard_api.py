@@ -82,7 +82,10 @@ class CohortProgressView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ParticipantProgressSerializer
 
-    @extend_schema(parameters=[_cohort_parameter(), ProgressQuerySerializer])
+    @extend_schema(
+        parameters=[_cohort_parameter(), ProgressQuerySerializer],
+        responses=ParticipantProgressSerializer(many=True),
+    )
     def get(self, request, cohort_id):
         cohort = get_managed_cohort(request.user, cohort_id)
         query = ProgressQuerySerializer(data=request.query_params)
@@ -107,7 +110,9 @@ class CohortAtRiskView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = ParticipantProgressSerializer
 
-    @extend_schema(parameters=[_cohort_parameter()])
+    @extend_schema(
+        parameters=[_cohort_parameter()], responses=ParticipantProgressSerializer(many=True)
+    )
     def get(self, request, cohort_id):
         cohort = get_managed_cohort(request.user, cohort_id)
         rows = dashboard.filter_rows(
