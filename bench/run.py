@@ -53,6 +53,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import BenchError  # noqa: E402
 from bench.data import PARTICIPANT_EMAIL  # noqa: E402
+from bench.exports import exports  # noqa: E402
 from bench.harness import (  # noqa: E402
     WORKERS,
     Bench,
@@ -67,8 +68,9 @@ from bench.load import choose_load_tool  # noqa: E402
 from bench.reports import reports  # noqa: E402
 from bench.scenarios import PROFILES, SCENARIOS  # noqa: E402
 
-# The statistics page (bench/reports.py): `bench/run.py reports` runs it alone.
-SCENARIOS = {**SCENARIOS, "reports": reports}
+# The statistics page (bench/reports.py): `bench/run.py reports` runs it alone; the exports of
+# the same rows (bench/exports.py): `bench/run.py exports`.
+SCENARIOS = {**SCENARIOS, "reports": reports, "exports": exports}
 
 
 def _profile(path_for_profile: str) -> None:

@@ -10,6 +10,7 @@ from courses.dashboard_api import CohortAtRiskView, CohortProgressView
 from courses.messages_api import CohortMessagesView, MessageDetailView
 from quizzes.api import AttemptViewSet, QuizAttemptsView, QuizViewSet
 from reports.api import CompletionsView, SummaryView
+from reports.exports.api import ExportFileView, ExportJobView, ExportsView
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="api-course")
@@ -40,5 +41,8 @@ urlpatterns = [
     path("messages/<int:message_id>/", MessageDetailView.as_view(), name="api-message"),
     path("reports/summary/", SummaryView.as_view(), name="api-reports-summary"),
     path("reports/completions/", CompletionsView.as_view(), name="api-reports-completions"),
+    path("exports/", ExportsView.as_view(), name="api-exports"),
+    path("exports/<int:export_id>/", ExportJobView.as_view(), name="api-export"),
+    path("exports/<int:export_id>/file/", ExportFileView.as_view(), name="api-export-file"),
     path("", include(router.urls)),
 ]

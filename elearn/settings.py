@@ -53,6 +53,10 @@ CERTIFICATE_ISSUER = env.str(
 CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
 # Statistics (reports/): a figure computed from fewer participants than this shows "<K".
 STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=5)
+# Exports (reports/exports/): up to this many rows are sent at once; more are prepared in the
+# background, and the file is kept this many days for the one who asked.
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -297,6 +301,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.tasks.resend_pending_messages_task",
         "schedule": 300.0,
     },
+    # Exports whose message was lost or whose worker was killed, and ready emails not sent.
+    "resume-stalled-exports": {
+        "task": "reports.exports.tasks.resume_stalled_exports_task",
+        "schedule": 60.0,
+    },
+    "purge-expired-exports": {
+        "task": "reports.exports.tasks.purge_expired_exports_task",
+        "schedule": 3600.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -352,7 +365,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Course.language and User.preferred_language share one choice set: one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "elearn.settings.LANGUAGES"},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "elearn.settings.LANGUAGES",
+        "ExportKindEnum": "reports.models.ExportKind",  # not the outline items' `kind`
+    },
 }
 
 # Security. With DEBUG off these follow `manage.py check --deploy`; behind a TLS-terminating
