@@ -77,7 +77,7 @@ class CohortMessageForm(forms.Form):
                 MessageAudience.AT_RISK,
                 _("Participants at risk now (%(count)d)") % {"count": at_risk},
             ),
-            (MessageAudience.SELECTED, _("The participants ticked below")),
+            (MessageAudience.SELECTED, _("Selected participants, ticked below")),
         ]
 
     def clean_body(self):

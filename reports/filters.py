@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -90,14 +92,14 @@ class ReportFilterForm(forms.Form):
     PARAMETERS = {"date_from": "from", "date_to": "to"}
 
     date_from = forms.DateField(
-        label=_("From"),
+        label=pgettext_lazy("start of a period", "From"),
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("First day, included. Empty: since the beginning."),
     )
     date_to = forms.DateField(
-        label=_("To"),
+        label=pgettext_lazy("end of a period", "To"),
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -185,3 +187,19 @@ def _within_bounds(day: datetime.date | None) -> datetime.date | None:
             params={"first": EARLIEST.isoformat(), "last": LATEST.isoformat()},
         )
     return day
+
+
+def describe_period(first: datetime.date | None, last: datetime.date | None) -> str:
+    """A report's period in words, in the active language: "From 1 March 2026 to 31 March
+    2026", "From 1 March 2026", "Until 31 March 2026" or "All time" (one sentence each, as
+    languages build them differently)."""
+    if first and last:
+        return gettext("From %(first)s to %(last)s") % {
+            "first": date_format(first, "j F Y"),
+            "last": date_format(last, "j F Y"),
+        }
+    if first:
+        return gettext("From %(first)s") % {"first": date_format(first, "j F Y")}
+    if last:
+        return gettext("Until %(last)s") % {"last": date_format(last, "j F Y")}
+    return gettext("All time")

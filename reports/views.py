@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .charts import Series, bar_chart, line_chart, value_text
-from .filters import DIMENSIONS, ReportFilterForm
+from .filters import DIMENSIONS, ReportFilterForm, describe_period
 from .queries import ACTIVE, COMPLETIONS, ENROLMENTS, ISSUED, REVOKED
 from .statistics import COMPLETION_RATE, FIGURES, MEDIAN_DAYS, Figure, Report, get_report
 
@@ -210,12 +210,7 @@ def _scope(form: ReportFilterForm) -> list[str]:
     """The filters in words, for the summary."""
     filters = form.filters()
     scope = []
-    if filters.date_from or filters.date_to:
-        first = date_format(filters.date_from, "j F Y") if filters.date_from else _("the beginning")
-        last = date_format(filters.date_to, "j F Y") if filters.date_to else _("today")
-        scope.append(_("From %(first)s to %(last)s") % {"first": first, "last": last})
-    else:
-        scope.append(_("All time"))
+    scope.append(describe_period(filters.date_from, filters.date_to))
     for name in ("course", "cohort", "country", "region", "organisation_type"):
         value = form.cleaned_data.get(name)
         if not value:

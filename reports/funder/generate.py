@@ -13,13 +13,12 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import OrganisationType
 
-from ..filters import ReportFilterForm, ReportFilters
+from ..filters import ReportFilterForm, ReportFilters, describe_period
 from ..regions import get_area
 from ..statistics import get_report
 from ..views import ROW_HEADERS
@@ -74,11 +73,9 @@ def describe_filters(filters: ReportFilters, *, today: datetime.date) -> tuple[s
     2026 to 31 March 2026", ["Country: Kenya"]). An open start reads "the beginning"; an open
     end is `today`, the day it is made (the report counts everything up to then)."""
     if filters.date_from or filters.date_to:
-        first = date_format(filters.date_from, "j F Y") if filters.date_from else _("the beginning")
-        last = date_format(filters.date_to or today, "j F Y")
-        period = _("From %(first)s to %(last)s") % {"first": first, "last": last}
+        period = describe_period(filters.date_from, filters.date_to or today)
     else:
-        period = _("All time")
+        period = describe_period(None, None)
     values = {
         "course": filters.course.title if filters.course else "",
         # A cohort's course, unless the course is a filter of its own.
