@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
 
 from .errors import DomainError
+from .permissions import StaffOnly
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -152,7 +153,9 @@ class ErrorAutoSchema(AutoSchema):
         if any(not isinstance(p, _AUTHENTICATION_ONLY) for p in perms):
             errors[403] = _FORBIDDEN
 
-        if any(p["in"] == "path" for p in parameters):
+        if any(p["in"] == "path" for p in parameters) or any(
+            isinstance(p, StaffOnly) for p in perms
+        ):
             errors[404] = _NOT_FOUND
         elif query & page_parameters:
             errors[404] = _NO_PAGE

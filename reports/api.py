@@ -2,12 +2,13 @@
 enrolments behind them (personal data, not suppressed, paginated)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import OrganisationType
 from courses.models import Enrolment
+from elearn.permissions import StaffOnly
 
 from .filters import DIMENSIONS, ReportFilterForm, SummaryParamsForm
 from .queries import list_report_rows
@@ -108,7 +109,7 @@ class SummaryView(APIView):
     small cells suppressed, for the filters, and one breakdown with `group_by`. Suppressed
     figures are null with `suppressed` saying why."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [StaffOnly]
 
     @extend_schema(
         parameters=[
@@ -191,7 +192,7 @@ class CompletionsView(generics.ListAPIView):
     """The enrolments of a report (staff only): those made or completed in the range, with
     who, where from, and their certificate. Personal data: not suppressed."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [StaffOnly]
     serializer_class = CompletionRowSerializer
 
     @extend_schema(parameters=FILTER_PARAMETERS)
