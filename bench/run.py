@@ -30,6 +30,10 @@ Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
 - `item-analysis`: server time of a quiz's question analysis (GET
   /api/v1/quizzes/{id}/statistics/ and the facilitator's page) over 10,000 submitted attempts,
   against a target of 1 s (bench/item_analysis.py); SQL queries for 10,000 and 100 attempts.
+- `dashboard`: server time of the cohort dashboard (/facilitate/cohorts/{id}/ and GET
+  /api/v1/cohorts/{id}/progress/) for a cohort of 1,000 participants at every stage, against a
+  target of 150 ms (bench/dashboard.py); SQL queries per request. `--profile dashboard` adds a
+  cProfile of in-process page requests and the plans of the dashboard's queries.
 
 A scenario takes the `Bench` (bench/harness.py: session_headers(), target(),
 size_matched_reference(), compare() for repeated GETs, compare_lists() for requests sent once)

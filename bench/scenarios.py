@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from bench import BenchError
 from bench.certificates import certificates, profile_certificates
+from bench.dashboard import dashboard, profile_dashboard
 from bench.data import (
     PARTICIPANT_EMAIL,
     QuizTaker,
@@ -279,9 +280,11 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "quiz-submit": quiz_submit,
     "certificates": certificates,
     "item-analysis": item_analysis,
+    "dashboard": dashboard,
 }
 # In-process profiles for --profile, besides a page's path.
 PROFILES: dict[str, Callable[[], None]] = {
     "quiz-submit": profile_submissions,
     "certificates": profile_certificates,
+    "dashboard": profile_dashboard,
 }

@@ -14,12 +14,14 @@ class ExportKind(models.TextChoices):
     COMPLETIONS = "completions", _("Enrolments and completions")
     STATISTICS = "statistics", _("Completion statistics")
     ITEM_ANALYSIS = "item_analysis", _("Question analysis")
+    FUNDER_PDF = "funder_pdf", _("Funder report (PDF)")
 
 
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", _("Excel (XLSX)")
     JSON = "json", "JSON"
+    PDF = "pdf", "PDF"
 
 
 class ExportStatus(models.TextChoices):

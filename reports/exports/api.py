@@ -2,8 +2,9 @@
 download its file. The same service and rules as the pages (reports.exports.jobs).
 
 `POST /api/v1/exports/` answers with the export itself (200, CSV, XLSX or JSON) when it has at
-most EXPORT_STREAM_MAX_ROWS rows, so that a tool needs one request; above that with a job (201),
-to follow at `GET /api/v1/exports/{id}/` until its `download_url` is set. JSON, small or large,
+most EXPORT_STREAM_MAX_ROWS rows, so that a tool needs one request; above that, and always for
+the funder report's PDF, with a job (201), to follow at `GET /api/v1/exports/{id}/` until its
+`download_url` is set. JSON, small or large,
 is one object: {"kind", "columns", "rows"}, rows as objects keyed by column (not paginated: a
 page of a table that changes between requests would not add up).
 """
@@ -31,6 +32,7 @@ from .jobs import (
 from .responses import CONTENT_TYPES, export_response, job_file_response
 
 XLSX_TYPE = CONTENT_TYPES[ExportFormat.XLSX]
+PDF_TYPE = CONTENT_TYPES[ExportFormat.PDF]
 
 
 class _FileRenderer(renderers.BaseRenderer):
@@ -54,9 +56,14 @@ class XlsxRenderer(_FileRenderer):
     format = "xlsx"
 
 
+class PdfRenderer(_FileRenderer):
+    media_type = PDF_TYPE
+    format = "pdf"
+
+
 class _FileView(APIView):
     permission_classes = [permissions.IsAuthenticated]
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer]
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer, XlsxRenderer, PdfRenderer]
 
     def handle_exception(self, exc):
         # Errors are JSON ({"code", "detail"}) even for a client that asked for a file only.
@@ -78,7 +85,9 @@ PARAMETERS_HELP = """The export's parameters, as text or numbers; any other is r
   `group_by`: `course`, `cohort`, `country`, `region`, `subregion`, `organisation_type`,
   `month` or `quiz` (none: the totals alone).
 - `item_analysis` (as its page: facilitators of the cohort, admins): `quiz` (id, required),
-  `cohort` (id; without it, every cohort, admins only), `attempts` (`first` or `all`)."""
+  `cohort` (id; without it, every cohort, admins only), `attempts` (`first` or `all`).
+- `funder_pdf` (admins; format `pdf` only; always a job): the funder report of the
+  statistics' filters, in the language of the request."""
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -134,6 +143,13 @@ FILE_RESPONSES = {
     (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description=FILE_DESCRIPTION),
     (200, "application/json"): OpenApiResponse(ExportDataSerializer, description=FILE_DESCRIPTION),
 }
+JOB_FILE_DESCRIPTION = (
+    FILE_DESCRIPTION + " PDF: the funder report (`funder_pdf`), in the language it was asked in."
+)
+JOB_FILE_RESPONSES = {
+    key: OpenApiResponse(response.response, description=JOB_FILE_DESCRIPTION)
+    for key, response in FILE_RESPONSES.items()
+} | {(200, PDF_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description=JOB_FILE_DESCRIPTION)}
 NOT_FOUND = OpenApiResponse(
     ERROR,
     description="Out of the caller's reach (`not_found`): a cohort they do not facilitate, a "
@@ -143,7 +159,8 @@ NOT_FOUND = OpenApiResponse(
 
 class ExportsView(_FileView):
     """Ask for an export: the file itself when it has at most EXPORT_STREAM_MAX_ROWS (10,000)
-    rows, else a job (the same unfinished job if the same export is asked for again)."""
+    rows, else a job (the same unfinished job if the same export is asked for again); the
+    funder report's PDF is always a job."""
 
     @extend_schema(
         request=ExportRequestSerializer,
@@ -151,8 +168,9 @@ class ExportsView(_FileView):
             **FILE_RESPONSES,
             (201, "application/json"): OpenApiResponse(
                 ExportJobSerializer,
-                description="Too many rows to send at once: a job, prepared in the background. "
-                "Follow it at `GET /api/v1/exports/{id}/`; the requester is also emailed.",
+                description="Too many rows to send at once, or a PDF: a job, prepared in the "
+                "background. Follow it at `GET /api/v1/exports/{id}/`; the requester is also "
+                "emailed.",
             ),
             (404, "application/json"): NOT_FOUND,
         },
@@ -212,7 +230,7 @@ class ExportFileView(_FileView):
     @extend_schema(
         parameters=[_export_parameter()],
         responses={
-            **FILE_RESPONSES,
+            **JOB_FILE_RESPONSES,
             # Errors are JSON, whatever the client accepts.
             **{
                 (status, "application/json"): response

@@ -4,7 +4,8 @@ background, emailed when ready, downloadable by the requester alone for EXPORT_R
 `request_export` is the one way in (the pages and the API call it): it checks the request
 (reports.exports.kinds) and counts its rows; up to EXPORT_STREAM_MAX_ROWS it returns an
 `Export` to stream now, above that it queues an ExportJob, or returns the same request's
-unfinished job (asking twice prepares one file).
+unfinished job (asking twice prepares one file). A document (the funder report's PDF) is
+always a job, of one row.
 
 A job is prepared by one task (`run_export`) in one pass, as a certificate ZIP is
 (certificates.services.batches): XLSX in constant-memory mode is written in one go, and neither
@@ -94,23 +95,25 @@ def request_export(
     """Check a request for an export (Http404 when it is out of the user's reach,
     ValidationError naming the field or parameter for bad input); return it to be written at
     once if it has at most EXPORT_STREAM_MAX_ROWS rows, else queue a job (or return the same
-    request's unfinished one) and enqueue its task after commit. `strict`: refuse parameters
-    the kind does not read (the API) instead of ignoring them (pages, which send their whole
-    query string)."""
+    request's unfinished one) and enqueue its task after commit. A document kind is always a
+    job. `strict`: refuse parameters the kind does not read (the API) instead of ignoring them
+    (pages, which send their whole query string)."""
     if kind not in KINDS:
         raise ValidationError({"kind": [_one_of(KINDS)]})
-    if format not in ExportFormat.values:
-        raise ValidationError({"format": [_one_of(ExportFormat.values)]})
     definition = KINDS[kind]
+    if format not in definition.formats:
+        raise ValidationError({"format": [_one_of(definition.formats)]})
     parameters = _plain_parameters(definition, parameters, strict=strict)
     checked = definition.check(user, parameters)
+    file_name = f"{checked.file_stem}.{format}"
+    if definition.is_document:
+        return _start_job(user, definition, format, checked.parameters, file_name, rows=1)
     rows = 0 if definition.always_small else definition.count(checked.parameters)
     if format == ExportFormat.XLSX and rows >= XLSX_MAX_ROWS:
         raise ValidationError({"format": [_("More rows than a spreadsheet can hold: choose CSV.")]})
-    file_name = f"{checked.file_stem}.{format}"
     if rows <= settings.EXPORT_STREAM_MAX_ROWS:
         return Export(user, definition, format, checked.parameters, file_name)
-    return _start_job(user, definition, format, checked.parameters, file_name, rows)
+    return _start_job(user, definition, format, checked.parameters, file_name, rows=rows)
 
 
 def _one_of(names) -> str:
@@ -145,7 +148,7 @@ def _request_key(kind: str, format: str, parameters: dict, language: str) -> str
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _start_job(user, kind: Kind, format: str, parameters: dict, file_name: str, rows: int):
+def _start_job(user, kind: Kind, format: str, parameters: dict, file_name: str, *, rows: int):
     language = translation.get_language() or settings.LANGUAGE_CODE
     key = _request_key(kind.name, format, parameters, language)
     try:
@@ -252,16 +255,23 @@ def run_export(job_id: int) -> bool:
         with translation.override(job.language):
             try:
                 kind.check(job.requested_by, job.parameters)
-                table = kind.table(job.requested_by, job.parameters)
+                if kind.is_document:
+                    content = kind.document(job.requested_by, job.parameters, language=job.language)
+                else:
+                    table = kind.table(job.requested_by, job.parameters)
             except (Http404, ValidationError) as error:
                 record_export_failure(job.pk, f"No longer possible for its requester: {error!r}")
                 return False
-            # The rows, counted as they are written; not the database's CSV lines
-            # (reports.exports.pg_copy): a COPY would hold the connection progress is written on.
-            rows = count_rows(table.rows, lease.report, every=PROGRESS_EVERY)
-            counted = Table(table.columns, rows)
             with building(name) as (handle, path):
-                _write(job, kind, counted, handle)
+                if kind.is_document:
+                    handle.write(content)
+                    lease.report(1)  # its one row, and the lease still held
+                else:
+                    # The rows, counted as they are written; not the database's CSV lines
+                    # (reports.exports.pg_copy): a COPY would hold the connection progress is
+                    # written on.
+                    rows = count_rows(table.rows, lease.report, every=PROGRESS_EVERY)
+                    _write(job, kind, Table(table.columns, rows), handle)
                 stored = publish(name, handle, path)
     except _LeaseLost:
         logger.warning("export %s: taken over by another worker", job_id)

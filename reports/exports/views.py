@@ -2,9 +2,12 @@
 show the data), the list of one's exports with their progress, and the download of a file.
 
 Everything goes through reports.exports.jobs.request_export: a small export is the response
-itself; a large one becomes a job, and the requester is sent to their exports page. A request
+itself; a large one, or a document (the funder report's PDF, asked for on its own page),
+becomes a job, and the requester is sent to their exports page (`redirect_to_job`). A request
 out of the user's reach is a 404, as the page it comes from would be.
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from elearn.errors import DomainError
 
-from ..models import ExportKind
+from ..models import ExportJob
 from .jobs import Export, list_export_jobs, open_export_file, request_export
+from .kinds import KINDS
 from .responses import export_response, job_file_response
 
 RECENT = 50  # jobs listed
@@ -71,10 +75,26 @@ def _ask(request):
         return _list(request, errors=errors, status=400)
     if isinstance(result, Export):
         return export_response(result)
-    job = result
-    if job.created_at < asked_at:  # asked before: the same job
+    return redirect_to_job(request, result, asked_at=asked_at)
+
+
+def redirect_to_job(request, job: ExportJob, *, asked_at: datetime) -> HttpResponseRedirect:
+    """After asking for an export that became a job (here, or on the funder report's page): to
+    the job on the exports page (303: a reload does not ask again), with a message saying it is
+    being prepared, or was already (created before `asked_at`: the same request unfinished)."""
+    kind = KINDS[job.kind]
+    if job.created_at < asked_at:
         messages.info(
             request, _("This export is already being prepared: its progress shows below.")
+        )
+    elif kind.is_document:
+        messages.success(
+            request,
+            _(
+                "%(kind)s: the file is being prepared in the background. It will be listed "
+                "below when it is ready, and you will get an email."
+            )
+            % {"kind": kind.label},
         )
     else:
         messages.success(
@@ -84,9 +104,8 @@ def _ask(request):
                 "prepared in the background. It will be listed below when it is ready, and you "
                 "will get an email."
             )
-            % {"kind": ExportKind(job.kind).label, "rows": job.rows_total},
+            % {"kind": kind.label, "rows": job.rows_total},
         )
-    # 303: see the list (a reload does not ask again).
     response = HttpResponseRedirect(reverse("reports-exports") + f"#export-{job.pk}")
     response.status_code = 303
     return response

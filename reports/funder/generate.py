@@ -1,15 +1,15 @@
 """Generating the funder report: the suppressed report of the filters, in words and as a PDF.
 
-`render_funder_report(filters, language=...)` is what every door calls: the funder page today,
-the export jobs (kind "funder_pdf") and `generate_funder_report_task` in the background. It only
-reads: a bounded number of queries (those of `get_report`) and a render whose size depends on
-the report's rows (at most every country, every month with data), not on the enrolments.
+`render_funder_report(filters, language=...)` is the one way to make it: the export jobs call it
+(kind "funder_pdf", reports.exports.kinds.funder_pdf), which the funder page and the API ask
+for. It only reads: a bounded number of queries (those of `get_report`) and a render whose size
+depends on the report's rows (at most every country, every month with data), not on the
+enrolments.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -18,20 +18,11 @@ from django_countries import countries
 
 from accounts.models import OrganisationType
 
-from ..filters import ReportFilterForm, ReportFilters, describe_period
+from ..filters import ReportFilters, describe_period
 from ..regions import get_area
 from ..statistics import get_report
 from ..views import ROW_HEADERS
 from .render import FunderReportData, render_funder_pdf
-
-
-class InvalidFilters(ValueError):
-    """Stored filters that no longer hold (a course deleted since, say): `errors` by query
-    parameter, as the form gives them."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(f"invalid report filters: {errors}")
-        self.errors = errors
 
 
 def render_funder_report(
@@ -57,15 +48,6 @@ def render_funder_report(
             generated_on=generated_on,
         )
     return render_funder_pdf(data)
-
-
-def funder_report_filters(query: Mapping[str, str]) -> ReportFilters:
-    """The filters stored as query parameters (`ReportFilters.as_query()`), checked again as the
-    form checks them; InvalidFilters if they no longer hold."""
-    form = ReportFilterForm(query)
-    if not form.is_valid():
-        raise InvalidFilters(form.errors_by_parameter())
-    return form.filters()
 
 
 def describe_filters(filters: ReportFilters, *, today: datetime.date) -> tuple[str, list[str]]:

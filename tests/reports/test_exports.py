@@ -418,6 +418,11 @@ def test_the_pages_offer_their_exports_with_their_filters(
     [
         ({"kind": "everything", "format": "csv"}, {"kind"}),
         ({"kind": "completions", "format": "pdf"}, {"format"}),
+        ({"kind": "funder_pdf", "format": "csv"}, {"format"}),
+        ({"kind": "funder_pdf", "format": "pdf", "parameters": {"country": "XX"}},
+         {"parameters": {"country"}}),
+        ({"kind": "funder_pdf", "format": "pdf", "parameters": {"group_by": "country"}},
+         {"parameters"}),
         ({"kind": "completions", "format": "csv", "parameters": {"from": "01/03/2026"}},
          {"parameters": {"from"}}),
         ({"kind": "completions", "format": "csv", "parameters": {"country": "XX"}},

@@ -96,6 +96,54 @@ def test_the_api(api_client, world, persona, export):
         assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_funder_pdf_is_for_staff_alone_at_every_door(
+    client, api_client, world, persona, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    if persona != "anonymous":
+        client.force_login(world["people"][persona])
+        api_client.force_authenticate(world["people"][persona])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pages = [ask(client, "funder_pdf", "pdf", country="KE"),
+                 client.post(reverse("reports-funder"), {"country": "KE"})]  # fmt: skip
+        api = ask_api(api_client, "funder_pdf", "pdf", country="KE")
+
+    if persona == "anonymous":
+        assert [page.status_code for page in pages] == [302, 302]
+        assert api.status_code == 403
+        assert not ExportJob.objects.exists()
+    elif persona == "staff":  # always a job, never the file at once: the same one each time
+        assert [page.status_code for page in pages] == [303, 303]
+        assert api.status_code == 201
+        job = ExportJob.objects.get()
+        assert (job.kind, job.format, job.status) == ("funder_pdf", "pdf", "done")
+        assert api.json()["id"] == job.pk
+    else:
+        assert [page.status_code for page in pages] == [404, 404]
+        assert api.status_code == 404
+        assert api.json() == {"code": "not_found", "detail": "Not found."}
+        assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx", "json"])
+def test_the_funder_pdf_is_a_pdf_only(api_client, client, world, format):
+    staff = world["people"]["staff"]
+    api_client.force_authenticate(staff)
+    client.force_login(staff)
+
+    response = ask_api(api_client, "funder_pdf", format)
+    page = ask(client, "funder_pdf", format)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["detail"]["format"] == ["Choose one of: pdf."]
+    assert page.status_code == 400
+    assert "format: Choose one of: pdf." in page.content.decode()
+    assert not ExportJob.objects.exists()
+
+
 @pytest.fixture
 def job(world, tmp_path, settings, django_capture_on_commit_callbacks):
     """A finished job of the staff member's: completions, prepared in the background."""

@@ -1,5 +1,6 @@
 """The funder report: a PDF of the suppressed statistics, in the requester's language, for
-staff only; what it says, read back from the PDF as a reader's software would."""
+staff only, prepared in the background as an export job (asked for on its page or through the
+API); what it says, read back from the PDF as a reader's software would."""
 
 import datetime
 import io
@@ -8,13 +9,15 @@ import re
 import pdfplumber
 import pytest
 from bidi import get_display
+from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 from pytest_django.asserts import assertContains
 
 from reports.charts import value_text
 from reports.filters import ReportFilters
-from reports.funder import InvalidFilters, render_funder_report
-from reports.funder.tasks import generate_funder_report_task
+from reports.funder import render_funder_report
+from reports.models import ExportJob
 from reports.statistics import COMPLETION_RATE, FIGURES, get_report
 from tests.factories import make_cohort, make_course
 from tests.reports.conftest import enrolment
@@ -22,6 +25,8 @@ from tests.reports.test_statistics import MARCH, march  # noqa: F401 - a fixture
 from tests.reports.test_suppression import three_from_tuvalu  # noqa: F401 - a fixture
 
 URL = "/reports/funder/"
+EXPORTS = "/reports/exports/"
+API = "/api/v1/exports/"
 GENERATED = datetime.date(2026, 5, 14)
 ARABIC = re.compile("[\u0600-\u06ff]")
 MARGIN = 20  # points: no glyph comes closer to the page's edge
@@ -205,7 +210,7 @@ def test_an_unknown_language_is_refused(db):
         render_funder_report(ReportFilters(), language="de")
 
 
-# --- The page -------------------------------------------------------------------------------
+# --- The page: a job in the background ---------------------------------------------------
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
@@ -215,16 +220,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
 
 
 @pytest.mark.parametrize("persona", ["participant", "facilitator"])
-def test_participants_and_facilitators_get_a_404(client_for, persona, request, monkeypatch):
-    monkeypatch.setattr("reports.funder_views.render_funder_report", _must_not_render)
+def test_participants_and_facilitators_get_a_404_and_nothing_is_made(
+    client_for, persona, request, django_capture_on_commit_callbacks
+):
     client = client_for(request.getfixturevalue(persona))
 
-    assert client.get(URL).status_code == 404
-    assert client.post(URL, {"from": "2026-03-01"}).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(URL).status_code == 404
+        assert client.post(URL, {"from": "2026-03-01"}).status_code == 404
 
-
-def _must_not_render(*args, **kwargs):
-    raise AssertionError("a PDF was made")
+    assert not ExportJob.objects.exists()
 
 
 def test_the_form_is_filled_in_from_the_statistics_page_that_links_to_it(client_for, admin_user):
@@ -235,30 +240,82 @@ def test_the_form_is_filled_in_from_the_statistics_page_that_links_to_it(client_
 
     assertContains(response, "<h1>Funder report</h1>", html=True)
     assertContains(response, "Create the PDF")
+    assertContains(response, f'href="{EXPORTS}"')
     assert response.context["form"]["country"].value() == "KE"
     assert response.context["form"]["date_from"].value() == "2026-03-01"
 
 
 @pytest.mark.usefixtures("march")
-def test_creating_the_pdf_downloads_it_in_the_requesters_language(
-    client_for, admin_user, django_assert_max_num_queries
-):
+def test_creating_the_pdf_makes_a_job_that_stores_it_with_the_figures_in_the_requesters_language(
+    client_for, admin_user, settings, tmp_path, django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path
     admin_user.preferred_language = "fr"
     admin_user.save(update_fields=["preferred_language"])
     client = client_for(admin_user)
 
-    with django_assert_max_num_queries(25):
-        response = client.post(URL, {"from": "2026-03-01", "to": "2026-03-31", "country": "ke"})
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        django_assert_max_num_queries(8),
+    ):
+        response = client.post(URL, {"from": "2026-03-01", "to": "2026-03-31"})
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
+    job = ExportJob.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"{EXPORTS}#export-{job.pk}"
+    assert (job.kind, job.format, job.language, job.status) == ("funder_pdf", "pdf", "fr", "queued")
+    assert job.parameters == {"from": "2026-03-01", "to": "2026-03-31"}
+    assert job.file_name == "completion-report_2026-03-01_2026-03-31.pdf"
+    assert len(callbacks) == 1  # the task, enqueued after commit
+
+    with django_capture_on_commit_callbacks(execute=True):  # the email
+        callbacks[0]()  # the worker, in the background (eager here)
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total, job.percent) == ("done", 1, 1, 100)
+    assert job.expires_at - job.finished_at == datetime.timedelta(days=7)
+    [email] = mail.outbox
+    assert email.to == [admin_user.email]
+    download = client.get(reverse("reports-export-download", args=[job.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == (
         'attachment; filename="completion-report_2026-03-01_2026-03-31.pdf"'
     )
-    assert "no-store" in response["Cache-Control"]
-    text = text_of(response.content)
-    assert "1 mars 2026" in text and "31 mars 2026" in text  # the period, in French
-    assert "Kenya" in text
+    assert "no-store" in download["Cache-Control"]
+    pdf = b"".join(download.streaming_content)
+    text = text_of(pdf)
+    assert "Rapport d\u2019achèvement" in text  # in French, the requester's language
+    assert "Période : 1 mars 2026 \u2013 31 mars 2026" in text
+    with translation.override("fr"):
+        report = get_report(ReportFilters(**MARCH))
+        countries = table(section(text, "Par pays", "Par type d\u2019organisation"))
+        for row in report.breakdowns["country"]:
+            assert countries[row.label] == printed(row.figures, 1), row.label
+        assert {"Kenya", "Nigeria", "France"} <= countries.keys()
+
+
+@pytest.mark.usefixtures("march")
+def test_the_exports_page_says_the_pdf_is_being_prepared_and_pressing_twice_makes_one_job(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = client.post(URL, {"country": "KE"}, follow=True)
+        second = client.post(URL, {"country": "KE"}, follow=True)
+
+    job = ExportJob.objects.get()
+    assert len(callbacks) == 1
+    assert first.redirect_chain == second.redirect_chain == [(f"{EXPORTS}#export-{job.pk}", 303)]
+    assertContains(first, "Funder report (PDF): the file is being prepared in the background.")
+    assertContains(first, f'id="export-{job.pk}"')
+    assertContains(second, "This export is already being prepared")
+    # Other filters are another report.
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(URL, {"country": "NG"})
+    assert ExportJob.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -272,30 +329,42 @@ def test_creating_the_pdf_downloads_it_in_the_requesters_language(
     ],
 )
 def test_bad_filters_are_a_form_error_and_nothing_is_made(
-    client_for, admin_user, monkeypatch, data, field, message
+    client_for, admin_user, django_capture_on_commit_callbacks, data, field, message
 ):
-    monkeypatch.setattr("reports.funder_views.render_funder_report", _must_not_render)
-
-    response = client_for(admin_user).post(URL, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin_user).post(URL, data)
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert message in str(response.context["form"].errors[field])
     assertContains(response, message, status_code=400)
+    assert not ExportJob.objects.exists()
 
 
-# --- In the background ------------------------------------------------------------------------
+# --- The API ----------------------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("march")
-def test_the_task_stores_the_pdf_of_stored_filters(settings, tmp_path):
+def test_the_api_answers_a_job_whose_file_is_the_pdf(
+    api_client, admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
-    query = ReportFilters(**MARCH).as_query()
+    api_client.force_authenticate(admin_user)
 
-    name = generate_funder_report_task.delay(query, "en", "reports/funder/march.pdf").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            API,
+            {"kind": "funder_pdf", "format": "pdf", "parameters": {"country": "KE"}},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="es",
+        )
 
-    pdf = (tmp_path / name).read_bytes()
-    assert "From 1 March 2026 to 31 March 2026" in text_of(pdf)
-    with pytest.raises(InvalidFilters):
-        generate_funder_report_task.delay({"country": "ZZ"}, "en", "reports/funder/x.pdf").get()
-    assert not (tmp_path / "reports/funder/x.pdf").exists()
+    assert response.status_code == 201
+    job = api_client.get(f"{API}{response.json()['id']}/").json()
+    assert (job["kind"], job["format"], job["status"]) == ("funder_pdf", "pdf", "done")
+    assert (job["rows_done"], job["rows_total"], job["parameters"]) == (1, 1, {"country": "KE"})
+    file = api_client.get(job["download_url"])
+    assert file.status_code == 200 and file["Content-Type"] == "application/pdf"
+    assert file["Content-Disposition"] == 'attachment; filename="completion-report.pdf"'
+    text = text_of(b"".join(file.streaming_content))
+    assert "País: Kenia" in text  # the filter in words, in the language of the request

@@ -15,16 +15,21 @@ statistics (reports.queries, reports.statistics), the question analysis (quizzes
   Aggregate only: no names, emails or ids, and "<K" stays "<K". Fit for funders.
 - `item_analysis`: a quiz's questions and answer shares for a cohort (its facilitators and
   admins) or every cohort (admins), suppressed as on the page. Aggregate.
+- `funder_pdf`: the funder report (reports.funder), a PDF of a report's suppressed statistics
+  in the requester's language. Admins. Aggregate. A document: always prepared in the
+  background.
 """
 
 from .base import Kind
 from .cohort_progress import CohortProgress
 from .completions import COMPLETION_VALUES, Completions
+from .funder_pdf import FunderPdf
 from .item_analysis import ItemAnalysis
 from .statistics import Statistics
 
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (CohortProgress(), Completions(), Statistics(), ItemAnalysis())
+    kind.name: kind
+    for kind in (CohortProgress(), Completions(), Statistics(), ItemAnalysis(), FunderPdf())
 }
 
 __all__ = ["COMPLETION_VALUES", "KINDS", "Kind"]

@@ -17,7 +17,7 @@ from certificates.models import CertificateStatus
 from courses.models import EnrolmentStatus
 
 from ...filters import ReportFilterForm, ReportFilters
-from ...models import ExportKind
+from ...models import ExportFormat, ExportKind
 from ...regions import REGIONS, countries_in, region_of, subregion_of
 from ..tables import Table
 
@@ -68,7 +68,8 @@ def require_staff(user) -> None:
 
 
 class Kind:
-    """A kind of export: who may ask (`check`), how many rows (`count`), and its table."""
+    """A kind of export: who may ask (`check`), how many rows (`count`), and its table; or,
+    for a document (`is_document`), its bytes (`document`)."""
 
     name: str
     # Names, emails or ids of participants; an aggregate kind holds none and is fit for funders.
@@ -78,6 +79,12 @@ class Kind:
     parameters: tuple[str, ...]
     # Few rows whatever the data (aggregates): always written at once, never counted first.
     always_small = False
+    # The formats it can be written in.
+    formats: tuple[str, ...] = (ExportFormat.CSV, ExportFormat.XLSX, ExportFormat.JSON)
+    # A document made whole (a PDF), not a table written row by row: always prepared in the
+    # background, never sent at once, from `document` instead of `table`; its progress is one
+    # row of one.
+    is_document = False
 
     @property
     def label(self) -> str:
@@ -91,6 +98,10 @@ class Kind:
         return 0
 
     def table(self, user, parameters: dict) -> Table:
+        raise NotImplementedError
+
+    def document(self, user, parameters: dict, *, language: str) -> bytes:
+        """A document kind's file, in `language` (the one it was asked in)."""
         raise NotImplementedError
 
 
