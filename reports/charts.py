@@ -147,7 +147,7 @@ def line_chart(
     plot_top, plot_bottom = top_of_plot + 4, height - bottom_room
     plot_left, plot_right = (PAD, WIDTH - axis_room) if rtl else (axis_room, WIDTH - PAD)
     shown = [f.value for s in series for f in s.figures if f.mark is None and f.value]
-    top = _nice_ceiling(max(shown, default=1))
+    top = nice_ceiling(max(shown, default=1))
     count = len(labels)
 
     def x_of(i: int) -> float:
@@ -184,7 +184,7 @@ def line_chart(
             (x_of(i), y_of(f.value)) if f.mark is None and f.value is not None else None
             for i, f in enumerate(each.figures)
         ]
-        for run in _runs(points):
+        for run in runs(points):
             if len(run) > 1:
                 path = " ".join(
                     f"{'M' if j == 0 else 'L'}{x:.1f},{y:.1f}" for j, (x, y) in enumerate(run)
@@ -197,7 +197,7 @@ def line_chart(
     return _svg(WIDTH, height, title, description, body)
 
 
-def _runs(points):
+def runs(points):
     """The unbroken stretches of a line (None breaks it)."""
     run = []
     for point in points:
@@ -211,7 +211,7 @@ def _runs(points):
         yield run
 
 
-def _nice_ceiling(value: float) -> float:
+def nice_ceiling(value: float) -> float:
     """1, 2, 2.5 or 5 times a power of ten, at least `value`."""
     if value <= 0:
         return 1

@@ -18,7 +18,7 @@ from reportlab.lib.colors import Color, HexColor
 
 from certificates.pdf.fitting import Box
 
-from ..charts import Series, value_text
+from ..charts import Series, nice_ceiling, runs, value_text
 from .pages import ACCENT, CENTRE_TO_BASELINE, MUTED, PRIMARY, RULE, WIDTH, Document
 
 COLOURS = {1: PRIMARY, 2: ACCENT, 3: HexColor("#3B7F7A")}
@@ -96,7 +96,7 @@ def line_chart(doc: Document, *, labels: Sequence[str], series: Sequence[Series]
     _legend(doc, drawing, series, top=top, lines=True)
     plot_bottom = under  # in the drawing
     shown = [f.value for s in series for f in s.figures if f.mark is None and f.value]
-    ceiling = _nice_ceiling(max(shown, default=1))
+    ceiling = max(1, nice_ceiling(max(shown, default=1)))  # whole numbers: counts
     count = len(labels)
 
     def x_of(i: int) -> float:
@@ -133,7 +133,7 @@ def line_chart(doc: Document, *, labels: Sequence[str], series: Sequence[Series]
             for i, f in enumerate(each.figures)
         ]
         colour = COLOURS[each.style]
-        for run in _runs(points):
+        for run in runs(points):
             if len(run) > 1:
                 drawing.add(PolyLine([c for point in run for c in point], strokeColor=colour,
                                      strokeWidth=1.6,
@@ -178,28 +178,3 @@ def _across(doc: Document, start: float, width: float) -> tuple[float, float]:
 
 def _page_left(doc: Document) -> float:
     return doc.span(0, WIDTH)[0]
-
-
-def _runs(points):
-    """The unbroken stretches of a line (None breaks it)."""
-    run = []
-    for point in points:
-        if point is None:
-            if run:
-                yield run
-            run = []
-        else:
-            run.append(point)
-    if run:
-        yield run
-
-
-def _nice_ceiling(value: float) -> float:
-    """1, 2, 2.5 or 5 times a power of ten, at least `value` (integers for counts)."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for factor in (1, 2, 2.5, 5, 10):
-        if value <= factor * power:
-            return factor * power
-    return 10 * power

@@ -14,19 +14,11 @@ from ...filters import DIMENSIONS, ReportFilterForm
 from ...models import ExportKind
 from ...statistics import COMPLETION_RATE, FIGURES, Figure, get_report
 from ...suppression import Mark
+from ...views import ROW_HEADERS
 from ..tables import INTEGER, NUMBER, TEXT, Column, Table
 from .base import FILTERS, Checked, Kind, report_filters, report_form, require_staff, today
 
 QUIZ = "quiz"  # a breakdown of the statistics export beside DIMENSIONS: per quiz
-ROW_HEADERS = {
-    "course": gettext_lazy("Course"),
-    "cohort": gettext_lazy("Cohort"),
-    "country": gettext_lazy("Country"),
-    "region": gettext_lazy("Region"),
-    "subregion": gettext_lazy("Sub-region"),
-    "organisation_type": gettext_lazy("Organisation type"),
-    "month": gettext_lazy("Month"),
-}
 
 
 class StatisticsForm(ReportFilterForm):
