@@ -41,6 +41,17 @@ def test_participants_and_facilitators_are_refused(api_client, request, persona,
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("url", [SUMMARY, COMPLETIONS])
+@pytest.mark.parametrize("method", ["post", "delete", "trace"])
+def test_a_method_the_endpoint_lacks_is_a_405_for_everyone(api_client, participant, method, url):
+    api_client.force_authenticate(participant)
+
+    response = api_client.generic(method.upper(), url)
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
 def test_admins_get_the_summary_with_a_token(api_client, admin_user, data):
     token = Token.objects.create(user=admin_user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
