@@ -1,4 +1,4 @@
-"""Demo data for a new installation: a facilitated cohort three weeks into its ten, with 52
+"""Demo data for a new installation: a facilitated cohort three weeks into its twelve, with 52
 participants from 21 countries at every stage, so that the facilitator's and the admin's pages
 show what they are for on the first start (setup_demo). Who they are: `people`; what they did,
 through the services of real use: `story`.
@@ -65,7 +65,7 @@ def create_demo_cohort(course: Course, *, password_hash: str, now: datetime) -> 
         course=course,
         name=DEMO_COHORT,
         starts_on=starts,
-        ends_on=starts + timedelta(weeks=10),
+        ends_on=starts + timedelta(weeks=12),  # two weeks a module, six modules
         capacity=80,
         enrolment_key=ENROLMENT_KEY,
         time_zone=time_zone.key,

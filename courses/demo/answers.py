@@ -31,22 +31,25 @@ BY_QUESTION = {
 }
 # The wrong answer most of those who miss a question give: a choice's key, or what they type.
 MISTAKES = {
-    "procurement-share-of-gdp": "c",
+    "procurement-share-of-gdp": "c",  # about 30%: procurement's share of government spending
     "number-of-principles": "30",
     "year-of-endorsement": "2008",
     "number-of-fundamental-conventions": "8",
+    "leverage-little-influence": "b",
     "iso-standard-number": "ISO 14001",
     "iso-clause-process": "c",
-    "complete-term-procurement": "purchasing",
+    "complete-term-procurement": "finance",
     "uk-turnover-threshold": "100",
     "australia-revenue-threshold": "b",
     "australia-mandatory-criteria": "5",
     "uk-statement-name": "report",
+    "uk-no-website": "b",
     "top-priority": "b",
     "first-response-to-problem": "b",
     "complaint-process-name": "whistleblowing line",
-    "fire-deaths": "1134",  # the Rana Plaza collapse, a year later
-    "buying-together-name": "framework agreement",
+    "ongoing-disclosure-tool": "b",
+    "tazreen-logo-link": "b",  # a licensing case, not a public contract
+    "buying-together-name": "joint procurement",  # article 38, not article 37
 }
 LATER = 0.2  # how much harder each module's questions are than the one before
 

@@ -16,7 +16,7 @@ class Plan:
     """How far a participant has come by today, and when. Days count from the cohort's first
     (day 0); module 1 was due on day 14, module 2 is due on day 28; today is day 21."""
 
-    modules: int = 0  # modules done: lessons completed, quiz passed (5: the course)
+    modules: int = 0  # modules done: lessons completed, quiz passed (6: the course)
     lessons: int = 0  # lessons of the next module completed
     opened: bool = False  # then opened the next lesson without completing it
     failed: int = 0  # attempts failed at the next module's quiz (its lessons done)
@@ -49,42 +49,42 @@ PARTICIPANTS = [
     Person("minh@example.org", "Nguyễn Thị Minh", "VN", NGO, "",
            Plan(3, first=0, last=19)),
     Person("mohammed@example.org", "محمد عبد الله", "JO", NHRI, "",
-           Plan(5, first=0, last=15)),
+           Plan(6, first=0, last=15)),
 ]  # fmt: skip
 
 OTHERS = [
     # Completed, with a certificate
     Person("ousmane.sow@example.org", "Ousmane Sow", "SN", PA, "fr",
-           Plan(5, first=0, last=12)),
+           Plan(6, first=0, last=12)),
     Person("chinedu.okafor@example.org", "Chinedu Okafor", "NG", PA, "en",
-           Plan(5, first=1, last=17)),
+           Plan(6, first=1, last=17)),
     Person("wanjiru.kamau@example.org", "Wanjiru Kamau", "KE", NHRI, "en",
-           Plan(5, first=0, last=10, enrolled=-8)),
+           Plan(6, first=0, last=10, enrolled=-8)),
     Person("adjoua.koffi@example.org", "Adjoua Marie-Laure Koffi", "CI", MINISTRY, "fr",
-           Plan(5, first=1, last=18)),
+           Plan(6, first=1, last=18)),
     Person("maria.quispe@example.org", "María Fernanda Quispe", "PE", PA, "es",
-           Plan(5, first=2, last=19, enrolled=-5)),
+           Plan(6, first=2, last=19, enrolled=-5)),
     Person("andres.gomez@example.org", "Andrés Felipe Gómez", "CO", MINISTRY, "es",
-           Plan(5, first=2, last=18, enrolled=-4)),
+           Plan(6, first=2, last=18, enrolled=-4)),
     Person("priya.raghunathan@example.org", "Priya Raghunathan", "IN", ACADEMIC, "en",
-           Plan(5, first=1, last=16, enrolled=-4)),
+           Plan(6, first=1, last=16, enrolled=-4)),
     Person("soren.kjaergaard@example.org", "Søren Kjærgaard", "DK", NHRI, "en",
-           Plan(5, first=0, last=9, enrolled=-12)),
+           Plan(6, first=0, last=9, enrolled=-12)),
     Person("javier.ortega@example.org", "Javier Ortega Ruiz", "ES", PA, "es",
-           Plan(5, first=0, last=15, enrolled=-6)),
+           Plan(6, first=0, last=15, enrolled=-6)),
     # Nearly done
     Person("kwame.asante@example.org", "Kwame Asante", "GH", PA, "en",
-           Plan(4, 1, first=1, last=20)),
+           Plan(4, 3, first=1, last=20)),
     Person("fatou.sarr@example.org", "Fatou Sarr", "SN", MINISTRY, "fr",
-           Plan(4, 2, in_quiz=True, first=0, last=21)),
+           Plan(5, 2, in_quiz=True, first=0, last=21)),
     Person("hauwa.ibrahim@example.org", "Hauwa Ibrahim", "NG", NGO, "en",
-           Plan(4, 1, opened=True, first=0, last=11, returns=2)),
+           Plan(5, 1, opened=True, first=0, last=11, returns=2)),
     Person("noura.hassan@example.org", "نورا حسن", "EG", ACADEMIC, "ar",
-           Plan(4, first=2, last=20, enrolled=-3)),
+           Plan(5, first=2, last=20, enrolled=-3)),
     Person("guadalupe.hernandez@example.org", "Guadalupe Hernández Ortiz", "MX", NHRI, "es",
            Plan(3, 3, first=1, last=17, enrolled=-7)),
     Person("tran.hung@example.org", "Trần Văn Hùng", "VN", PA, "en",
-           Plan(4, 2, failed=1, first=1, last=19, enrolled=-6)),
+           Plan(5, 2, failed=1, first=1, last=19, enrolled=-6)),
     Person("claire.dubois@example.org", "Claire Dubois-Lefèvre", "FR", INTERNATIONAL, "fr",
            Plan(3, 4, first=3, last=20, enrolled=-2)),
     Person("mette.sorensen@example.org", "Mette Lund Sørensen", "DK", ACADEMIC, "en",
