@@ -27,11 +27,11 @@ DEFAULT_WORDING: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Certificat de réussite",
         "before_name": "Le présent certificat atteste que",
-        "after_name": "a suivi avec succès la formation",
-        "cohort": "Promotion\u00a0: {cohort}",
+        "after_name": "a terminé avec succès le cours",
+        "cohort": "Cohorte\u00a0: {cohort}",
         "hours": "Durée\u00a0: {hours} heures",
         "hours_one": "Durée\u00a0: 1 heure",
-        "date": "Achevée le {date}",
+        "date": "Achevé le {date}",
         "code": "Code de vérification",
     },
     "es": {

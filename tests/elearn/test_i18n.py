@@ -115,7 +115,7 @@ HOME_PAGES = [
     pytest.param(
         "fr",
         "ltr",
-        "Apprendre à acheter dans le respect des droits humains",
+        "Apprendre à acheter dans le respect des droits de l'homme",
         "Cours",
         "Se connecter",
         ["2 modules", "6 leçons"],
