@@ -11,8 +11,10 @@ Rules, per type (also in docs/quizzes.md):
 - multiple_response: all or nothing (the picked set equals the correct set); with
   partial_credit each correct choice picked earns points / (number of correct choices) and each
   wrong choice picked cancels one such share, never below zero.
-- short_answer: correct when the answer equals one of the accepted answers after Unicode NFKC
-  normalisation, case folding and collapsing whitespace.
+- short_answer: correct when the answer equals one of the accepted answers once both are
+  normalised (normalise_text): NFKC, case folded, Arabic tatweel and vowel marks removed,
+  whitespace collapsed, punctuation and spaces at either end stripped. An answer that is only
+  punctuation is no answer.
 - numeric: correct when |answer - numeric_answer| <= tolerance. "3,5" is read as 3.5.
 - matching: all or nothing per question; with partial_credit, points / (number of pairs) per
   prompt matched to its answer.
@@ -181,10 +183,38 @@ def to_cents(value: Fraction) -> Decimal:
     )
 
 
+# Arabic tatweel (U+0640, a stretching stroke) and the vowel marks most Arabic text leaves out:
+# the harakat (tanwin, fatha, damma, kasra, shadda, sukun: U+064B-U+0652) and superscript alef
+# (U+0670). A reader sees the same word with or without them.
+_ARABIC_OPTIONAL_MARKS = dict.fromkeys([0x0640, *range(0x064B, 0x0653), 0x0670])
+# Apostrophes a phone or a word processor types for "'" (French "l’achat", "d’influence"):
+# the right and left single quotation marks and the modifier letter apostrophe.
+_APOSTROPHES = dict.fromkeys([0x2019, 0x2018, 0x02BC], "'")
+# Invisible marks pasted text carries (right-to-left, left-to-right and Arabic letter marks,
+# zero-width space and no-break space, word joiner, byte-order mark).
+_INVISIBLE = dict.fromkeys([0x200F, 0x200E, 0x061C, 0x200B, 0x2060, 0xFEFF])
+_FOLD = {**_ARABIC_OPTIONAL_MARKS, **_APOSTROPHES, **_INVISIBLE}
+
+
+def _is_edge_mark(char: str) -> bool:
+    """Punctuation (any Unicode category P*: quotes, brackets, dashes, ¿, ، ...) or a space."""
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
 def normalise_text(text: str) -> str:
-    """Compare-ready text: NFKC, case folded, surrounding and repeated whitespace removed."""
+    """Compare-ready text: NFKC, case folded, Arabic tatweel and vowel marks and invisible
+    direction marks removed, typographic apostrophes read as "'", repeated
+    whitespace collapsed, then punctuation and spaces stripped from both ends (repeatedly, so
+    "« Buying. »" is "buying"); punctuation inside a word or between words stays ("art. 18(2)"
+    keeps its "." and "(", "cause/contribute" its "/"). Only punctuation gives "": no answer."""
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(text.split())
+    text = " ".join(text.translate(_FOLD).split())
+    start, end = 0, len(text)
+    while start < end and _is_edge_mark(text[start]):
+        start += 1
+    while end > start and _is_edge_mark(text[end - 1]):
+        end -= 1
+    return text[start:end]
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -288,6 +318,8 @@ def grade_question(question: QuestionData, item: LayoutItem, answer: Any) -> Que
         answer = clean_answer(question, item, answer)
     except AnswerError:
         answer = None
+    if question.type == QuestionType.SHORT_ANSWER and answer and not normalise_text(answer):
+        answer = None  # only punctuation ("?", "..."): no answer, kept as typed but worth nothing
     points = Fraction(0)
     correct = False
     picked: set[int] = set()
@@ -310,7 +342,7 @@ def grade_question(question: QuestionData, item: LayoutItem, answer: Any) -> Que
             shares = len(picked & right) - len(picked - right)
             points = max(Fraction(0), full * shares / len(right))
     elif kind == QuestionType.SHORT_ANSWER:
-        given = normalise_text(answer)
+        given = normalise_text(answer)  # never "" here; an accepted "" can never be matched
         correct = any(given == normalise_text(a) for a in question.accepted_answers)
         points = full if correct else Fraction(0)
     elif kind == QuestionType.NUMERIC:

@@ -164,11 +164,13 @@ class Question(models.Model):
 
     def clean(self):
         if self.type == QuestionType.SHORT_ANSWER:
+            from .grading import normalise_text  # grading imports this module
+
             answers = self.accepted_answers
-            if (
+            if (  # an answer of only spaces and punctuation could never be matched
                 not isinstance(answers, list)
                 or not answers
-                or not all(isinstance(a, str) and a.strip() for a in answers)
+                or not all(isinstance(a, str) and normalise_text(a) for a in answers)
             ):
                 raise ValidationError(
                     {"accepted_answers": _("Give at least one accepted answer, as a list of text.")}

@@ -430,6 +430,22 @@ def test_submit_grades_and_gives_the_review_after_each_attempt(client, quiz):
     assert client.get(attempt_url(attempt.pk)).json() == result
 
 
+def test_short_answers_are_graded_ignoring_punctuation_at_either_end(client, quiz):
+    other = make_empty_quiz(module=quiz.module, pass_mark=50)
+    buying = add_short_answer(other, accepted=["buying"])
+    article = add_short_answer(other, accepted=["art. 18(2)"])
+    unsure = add_short_answer(other, accepted=["buying"])
+    attempt = start(client, other)
+    answers = {str(buying.pk): "buying.", str(article.pk): "« art 18(2) »",
+               str(unsure.pk): "¿?"}  # fmt: skip
+    result = client.post(submit_url(attempt["id"]), {"answers": answers}, format="json").json()
+    assert (result["points"], result["max_points"], result["passed"]) == ("1.00", 3, False)
+    review = {q["id"]: q for q in result["review"]}
+    assert (review[buying.pk]["outcome"], review[buying.pk]["answer"]) == ("correct", "buying.")
+    assert review[article.pk]["outcome"] == "incorrect"  # inner punctuation still counts
+    assert (review[unsure.pk]["outcome"], review[unsure.pk]["answer"]) == ("unanswered", "¿?")
+
+
 def test_a_second_submit_is_a_409_and_keeps_the_first_grade(client, quiz):
     data = start(client, quiz)
     attempt = Attempt.objects.get(pk=data["id"])

@@ -157,6 +157,112 @@ def test_short_answer_other_text_is_wrong(given):
     assert not grade_question(question, LayoutItem(question=1), given).correct
 
 
+def short_answer(*accepted):
+    return QuestionData(id=1, type="short_answer", accepted_answers=accepted)
+
+
+# Arabic marks, named because they are hard to see in source.
+TATWEEL, FATHA, DAMMA, KASRA, SUKUN = "\u0640", "\u064e", "\u064f", "\u0650", "\u0652"
+DAMMATAN, SUPERSCRIPT_ALEF = "\u064c", "\u0670"
+NBSP, NARROW_NBSP = "\u00a0", "\u202f"
+
+
+@pytest.mark.parametrize(
+    ("accepted", "given"),
+    [
+        ("buying", "buying."),
+        ("buying", "Buying!"),
+        ("buying.", "buying"),  # the accepted answer is normalised the same way
+        ("buying", '"buying"'),
+        ("buying", "“Buying.”"),
+        ("buying", "'buying',"),
+        ("buying", "(buying)"),
+        ("buying", ' « "buying." » '),  # stripped repeatedly, spaces between
+        ("buying", fullwidth("buying") + "。"),  # full-width letters, ideographic full stop
+        ("achats publics", f"«{NBSP}Achats publics{NBSP}»"),
+        ("achats publics", f"achats publics{NARROW_NBSP}!"),
+        ("diligencia debida", "¿Diligencia debida?"),
+        ("sí", "¡Sí!"),
+        ("العناية الواجبة", "«العناية الواجبة»؟"),
+        ("مشتريات", "مشتريات،"),  # Arabic comma
+        ("مشتريات", "مشتريات؛"),  # Arabic semicolon
+        ("مشتريات", "مشتريات\u06d4"),  # Arabic full stop
+    ],
+)
+def test_short_answer_ignores_punctuation_and_quotes_at_either_end(accepted, given):
+    result = grade_question(short_answer(accepted), LayoutItem(question=1), given)
+    assert (result.correct, result.points, result.outcome) == (True, 1, "correct")
+
+
+@pytest.mark.parametrize(
+    ("accepted", "given", "correct"),
+    [
+        ("art. 18(2)", "Art. 18(2).", True),
+        ("art. 18(2)", "art 18(2)", False),
+        ("art. 18(2)", "art. 18 2", False),
+        ("art. 18(2)", "art. 182", False),
+        ("ISO 20400:2017", "“ISO 20400:2017”", True),
+        ("ISO 20400:2017", "ISO 20400 2017", False),
+        ("ISO 20400:2017", "ISO 204002017", False),
+        ("cause/contribute", "Cause/contribute.", True),
+        ("cause/contribute", "cause contribute", False),
+        ("cause/contribute", "causecontribute", False),
+        ("C++", "C", False),  # symbols (Unicode S*) are not punctuation
+        ("5 €", "5", False),
+    ],
+)
+def test_short_answer_keeps_inner_punctuation_and_symbols(accepted, given, correct):
+    assert grade_question(short_answer(accepted), LayoutItem(question=1), given).correct is correct
+    assert normalise_text(' ¿"Cause/Contribute"? ') == "cause/contribute"
+
+
+@pytest.mark.parametrize("given", ["?", "...", " « » ", "¿?", "؟", "—"])
+def test_short_answer_of_only_punctuation_is_no_answer(given):
+    question, item = short_answer("buying"), LayoutItem(question=1)
+    assert clean_answer(question, item, given) == given.strip()  # kept as typed
+    result = grade_question(question, item, given)
+    assert (result.correct, result.points, result.outcome) == (False, 0, "unanswered")
+    # Nor does it match an accepted answer of only punctuation (authors cannot save one).
+    assert grade_question(short_answer("?", "..."), item, given).outcome == "unanswered"
+
+
+@pytest.mark.parametrize(
+    ("accepted", "given"),
+    [
+        ("مشتريات", f"م{DAMMA}ش{SUKUN}ت{FATHA}ر{FATHA}ي{FATHA}ات"),  # vowel marks typed
+        (f"م{DAMMA}ش{SUKUN}ت{FATHA}ر{FATHA}ي{FATHA}ات", "مشتريات"),  # ... or accepted
+        ("مشتريات", f"مش{TATWEEL * 3}تريات"),  # stretched with tatweel
+        ("عقد", f"ع{FATHA}ق{SUKUN}د{DAMMATAN}."),  # tanwin and a full stop
+        ("ذلك", f"ذ{SUPERSCRIPT_ALEF}لك"),
+    ],
+)
+def test_short_answer_ignores_arabic_tatweel_and_vowel_marks(accepted, given):
+    assert grade_question(short_answer(accepted), LayoutItem(question=1), given).correct
+
+
+def test_short_answer_arabic_letters_still_count_without_vowel_marks():
+    question = short_answer("مشتريات")  # purchases
+    given = f"م{DAMMA}ش{SUKUN}ت{FATHA}ر{KASRA}ي"  # buyer, vowelled
+    assert not grade_question(question, LayoutItem(question=1), given).correct
+
+
+@pytest.mark.parametrize(
+    ("accepted", "given"),
+    [
+        ("l'achat public", "l\u2019achat public"),  # a phone's apostrophe
+        ("l\u2019achat public", "L'achat public"),
+        ("due diligence", "\u200fdue diligence\u200e"),  # direction marks pasted around it
+        ("العناية الواجبة", "\u200fالعناية\u200b الواجبة"),
+    ],
+)
+def test_short_answer_reads_typographic_apostrophes_and_ignores_invisible_marks(accepted, given):
+    assert grade_question(short_answer(accepted), LayoutItem(question=1), given).correct
+
+
+def test_short_answer_apostrophe_is_not_dropped():
+    assert not grade_question(short_answer("l'achat"), LayoutItem(question=1), "lachat").correct
+
+
 @pytest.mark.parametrize(
     ("given", "correct"),
     [
