@@ -18,12 +18,20 @@ class ModuleInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "language", "published", "order", "estimated_hours"]
+    list_display = [
+        "title", "slug", "language", "translation_of", "published", "order", "estimated_hours",
+    ]  # fmt: skip
     list_editable = ["published", "order"]
     list_filter = ["published", "language"]
+    list_select_related = ["translation_of"]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ModuleInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation_of":  # only originals can be translated (one level)
+            kwargs["queryset"] = Course.objects.filter(translation_of__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

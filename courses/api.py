@@ -23,7 +23,37 @@ from .services.enrolment import enrol, get_current_enrolment, withdraw
 from .services.progress import record_lesson_completion
 
 
-class CourseListSerializer(serializers.ModelSerializer):
+class CourseVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "slug", "language", "title"]
+
+
+# A course with its versions in other languages, from the view's `versions` context
+# (selectors.other_versions). A comment, not a docstring: the schema would publish it.
+class CourseVersionsSerializer(serializers.ModelSerializer):
+    translation_of = serializers.SerializerMethodField(
+        help_text="The slug of the original course this one translates; null for an original "
+        "(and for a translation whose original is not published)."
+    )
+    translations = serializers.SerializerMethodField(
+        help_text="The other versions of the course: its original and the original's "
+        "translations, each in another language (published ones, for all but admins)."
+    )
+
+    def _versions(self, course) -> list[Course]:
+        return self.context.get("versions", {}).get(course.pk, [])
+
+    def get_translation_of(self, course) -> str | None:
+        original = course.translation_of_id
+        return next((v.slug for v in self._versions(course) if v.pk == original), None)
+
+    @extend_schema_field(CourseVersionSerializer(many=True))
+    def get_translations(self, course):
+        return CourseVersionSerializer(self._versions(course), many=True).data
+
+
+class CourseListSerializer(CourseVersionsSerializer):
     module_count = serializers.IntegerField(read_only=True)
     lesson_count = serializers.IntegerField(read_only=True)
     url = serializers.HyperlinkedIdentityField(
@@ -38,6 +68,8 @@ class CourseListSerializer(serializers.ModelSerializer):
             "title",
             "summary",
             "language",
+            "translation_of",
+            "translations",
             "estimated_hours",
             "published",
             "module_count",
@@ -69,7 +101,7 @@ class OutlineModuleSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "title", "lessons", "quizzes"]
 
 
-class CourseDetailSerializer(serializers.ModelSerializer):
+class CourseDetailSerializer(CourseVersionsSerializer):
     modules = OutlineModuleSerializer(many=True, read_only=True)
 
     class Meta:
@@ -80,6 +112,8 @@ class CourseDetailSerializer(serializers.ModelSerializer):
             "title",
             "summary",
             "language",
+            "translation_of",
+            "translations",
             "estimated_hours",
             "published",
             "modules",
@@ -87,13 +121,15 @@ class CourseDetailSerializer(serializers.ModelSerializer):
 
 
 class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The course catalogue and each course's outline (module, lesson and quiz ids).
+    """The course catalogue and each course's outline (module, lesson and quiz ids), with its
+    versions in other languages.
 
     Anyone may read published courses; admins also see unpublished ones.
     """
 
     lookup_field = "slug"
     permission_classes = [permissions.AllowAny]
+    versions: dict[int, list[Course]] = {}
 
     def get_queryset(self):
         return selectors.list_catalogue(self.request.user)
@@ -101,8 +137,18 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_class(self):
         return CourseDetailSerializer if self.action == "retrieve" else CourseListSerializer
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "versions": self.versions}
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.versions = selectors.other_versions(self.request.user, *(page or []))
+        return page
+
     def get_object(self):
-        return selectors.get_course_with_outline(self.request.user, self.kwargs["slug"])
+        course = selectors.get_course_with_outline(self.request.user, self.kwargs["slug"])
+        self.versions = selectors.other_versions(self.request.user, course)
+        return course
 
 
 # --- Cohorts, enrolments and progress ----------------------------------------------------------

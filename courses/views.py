@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,8 +17,8 @@ from .services.progress import record_lesson_completion, record_lesson_visit
 
 
 def home(request):
-    courses = selectors.list_catalogue(request.user)
-    return render(request, "courses/home.html", {"courses": courses})
+    entries = selectors.list_catalogue_entries(request.user, get_language())
+    return render(request, "courses/home.html", {"entries": entries})
 
 
 def course_detail(request, slug):

@@ -187,7 +187,7 @@ def to_cents(value: Fraction) -> Decimal:
 # the harakat (tanwin, fatha, damma, kasra, shadda, sukun: U+064B-U+0652) and superscript alef
 # (U+0670). A reader sees the same word with or without them.
 _ARABIC_OPTIONAL_MARKS = dict.fromkeys([0x0640, *range(0x064B, 0x0653), 0x0670])
-# Apostrophes a phone or a word processor types for "'" (French "l’achat", "d’influence"):
+# Apostrophes a phone or a word processor types for "'" (French elisions such as l'achat):
 # the right and left single quotation marks and the modifier letter apostrophe.
 _APOSTROPHES = dict.fromkeys([0x2019, 0x2018, 0x02BC], "'")
 # Invisible marks pasted text carries (right-to-left, left-to-right and Arabic letter marks,

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -40,6 +41,19 @@ class Course(models.Model):
     )
     published = models.BooleanField(_("published"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # One level: an original and its translations, each a course of its own (own learners,
+    # cohorts and certificates). SET_NULL, not PROTECT: the link only groups versions in the
+    # catalogue, so deleting an original leaves its translations standing alone rather than
+    # blocking the deletion or taking them with it.
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+        verbose_name=_("translation of"),
+        help_text=_("The original course this one translates, if any."),
+    )
     # A new random value on every change to the course's modules, lessons and quizzes: it names
     # the cached outline (courses.outline), so a changed course is never served a stale one.
     outline_key = models.CharField(max_length=32, default=new_outline_key, editable=False)
@@ -56,6 +70,17 @@ class Course(models.Model):
             models.CheckConstraint(
                 condition=models.Q(estimated_hours__gte=0), name="course_hours_not_negative"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(translation_of=models.F("pk")),
+                name="course_not_a_translation_of_itself",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                name="course_one_translation_per_language",
+                violation_error_message=_(
+                    "The original course already has a translation in this language."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -63,6 +88,56 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("course-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """A translation names an original that is no translation itself, in another language;
+        a course with translations is no translation, and none of them is in its language.
+        (One translation per language and original: a database constraint.)"""
+        super().clean()
+        original = self.translation_of
+        translations = Course.objects.filter(translation_of=self) if self.pk else None
+        if original is None:
+            if translations is not None and translations.filter(language=self.language).exists():
+                raise ValidationError(
+                    {"language": _("A translation of this course is in this language already.")}
+                )
+            return
+        if self.pk is not None and original.pk == self.pk:
+            raise ValidationError({"translation_of": _("A course cannot translate itself.")})
+        if original.translation_of_id is not None:
+            raise ValidationError(
+                {
+                    "translation_of": ValidationError(
+                        _("“%(original)s” is itself a translation: name its original instead."),
+                        params={"original": original.slug},
+                    )
+                }
+            )
+        if translations is not None and translations.exists():
+            raise ValidationError(
+                {
+                    "translation_of": _(
+                        "This course has translations of its own, so it cannot be a translation."
+                    )
+                }
+            )
+        if original.language == self.language:
+            raise ValidationError(
+                {
+                    "language": ValidationError(
+                        _(
+                            "A translation must be in another language than its original, "
+                            "“%(original)s”."
+                        ),
+                        params={"original": original.slug},
+                    )
+                }
+            )
+
+    @property
+    def original_course_id(self) -> int:
+        """The id of the course's original: its own when it is no translation."""
+        return self.translation_of_id or self.pk
 
     @property
     def text_direction(self) -> str:

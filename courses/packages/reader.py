@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from quizzes.grading import normalise_text
 from quizzes.models import QuestionType, ReviewPolicy
 
 from ..exceptions import PackageError
@@ -50,6 +51,12 @@ class _Reader:
             order=f.integer("order", 0, minimum=0),
             modules=[],
         )
+        # Whether the original exists and may be translated is for the database to say
+        # (courses.services.packages); the package alone can only name itself.
+        if f.get("translation_of", str, None) is not None:
+            spec.translation_of = f.slug("translation_of")
+            if spec.translation_of == spec.slug:
+                f.fail("translation_of", "a course cannot be a translation of itself")
         modules = f.get("modules", list)
         if not modules:
             f.fail("modules", "a course needs at least one module")
@@ -236,9 +243,12 @@ class _Reader:
         elif kind == QuestionType.SHORT_ANSWER:
             answers = q.get("accepted_answers", list)
             if not answers or not all(
-                isinstance(a, str | int | float) and str(a).strip() for a in answers
+                isinstance(a, str | int | float) and normalise_text(str(a)) for a in answers
             ):
-                q.fail("accepted_answers", "needs a list of at least one non-empty answer")
+                q.fail(
+                    "accepted_answers",
+                    "needs a list of at least one answer, none empty or only punctuation",
+                )
             question.accepted_answers = [str(a).strip() for a in answers]
         elif kind == QuestionType.NUMERIC:
             question.numeric_answer = q.decimal("answer", digits=20, places=6)

@@ -90,3 +90,4 @@ class CourseSpec:
     published: bool
     order: int
     modules: list[ModuleSpec]
+    translation_of: str | None = None  # the slug of the original course, for a translation

@@ -20,6 +20,7 @@ def write_package(spec: CourseSpec, path: str | Path) -> None:
         "title": spec.title,
         "summary": spec.summary,
         "language": spec.language,
+        **({"translation_of": spec.translation_of} if spec.translation_of else {}),
         "estimated_hours": spec.estimated_hours,
         "published": spec.published,
         "order": spec.order,

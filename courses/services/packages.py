@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
 from quizzes.models import Choice, MatchPair, Question, QuestionType, Quiz
 
+from ..exceptions import PackageError
 from ..models import Course, Lesson, Module
 from ..packages import (
     ChoiceSpec,
@@ -49,13 +51,19 @@ def import_course_package(path: str | Path) -> ImportResult:
 
 @transaction.atomic
 def apply_course_spec(spec: CourseSpec) -> ImportResult:
-    """Make the database's course match the spec (see import_course_package)."""
+    """Make the database's course match the spec (see import_course_package).
+
+    A translation's original must be in the database already (PackageError otherwise, before
+    anything is written): the course's versions are checked by Course.clean.
+    """
+    original = _check_versions(spec)
     course, created = Course.objects.select_for_update().update_or_create(
         slug=spec.slug,
         defaults={
             "title": spec.title,
             "summary": spec.summary,
             "language": spec.language,
+            "translation_of": original,
             "estimated_hours": spec.estimated_hours,
             "published": spec.published,
             "order": spec.order,
@@ -118,6 +126,31 @@ def apply_course_spec(spec: CourseSpec) -> ImportResult:
     if course.published:
         ensure_default_cohort(course)
     return result
+
+
+def _check_versions(spec: CourseSpec) -> Course | None:
+    """The spec's original course (None for an original), once the course it describes is
+    known to pass Course.clean and the one-translation-per-language constraint; PackageError
+    naming course.yaml otherwise."""
+    original = None
+    if spec.translation_of:
+        original = Course.objects.filter(slug=spec.translation_of).first()
+        if original is None:
+            raise PackageError(
+                f"translation_of: there is no course {spec.translation_of!r} "
+                "(import the original course first)",
+                file="course.yaml",
+            )
+    course = Course.objects.filter(slug=spec.slug).first() or Course(slug=spec.slug)
+    course.language, course.translation_of = spec.language, original
+    try:
+        course.clean()
+        course.validate_constraints()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        field = "translation_of" if field == NON_FIELD_ERRORS else field
+        raise PackageError(f"{field}: {messages[0]}", file="course.yaml") from None
+    return original
 
 
 def _quiz_values(quiz: QuizSpec) -> dict:
@@ -231,6 +264,7 @@ def course_spec(course: Course) -> CourseSpec:
         title=course.title,
         summary=course.summary,
         language=course.language,
+        translation_of=course.translation_of.slug if course.translation_of_id else None,
         estimated_hours=course.estimated_hours,
         published=course.published,
         order=course.order,

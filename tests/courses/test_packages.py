@@ -11,7 +11,9 @@ from django.core.management import CommandError, call_command
 from courses.exceptions import PackageError
 from courses.models import Course, Lesson, Module
 from courses.services import export_course_package, import_course_package
+from quizzes import services as quiz_services
 from quizzes.models import Choice, MatchPair, Question, Quiz
+from tests.quizzes.factories import enrol_in, matching_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -427,6 +429,26 @@ def test_matching_questions_keep_partial_credit_through_export_and_import(tmp_pa
     assert Question.objects.get(key="match-instruments").partial_credit is True
 
 
+def test_an_imported_matching_question_with_partial_credit_earns_a_share_per_pair(
+    tmp_path, participant
+):
+    files = package_files()
+    quiz = files["quizzes/practice-check.yaml"]
+    quiz["draw_count"] = None  # every question, so the matching one is in the attempt
+    matching = next(x for x in quiz["questions"] if x["key"] == "match-instruments")
+    matching.update(partial_credit=True, points=2)
+    import_files(tmp_path / "pkg", files)
+    question = Question.objects.get(key="match-instruments")
+    enrol_in(participant, question.quiz.course)
+
+    attempt, _ = quiz_services.start_attempt(participant, question.quiz)
+    half_right = matching_answer(question, attempt, wrong=1)  # first prompt: second's answer
+    attempt = quiz_services.submit_attempt(attempt, answers={question.pk: half_right})
+
+    result = attempt.results[str(question.pk)]
+    assert (result["points"], result["max_points"], result["outcome"]) == ("1.00", 2, "partial")
+
+
 def test_partial_credit_on_a_single_choice_question_is_refused_as_unknown(tmp_path):
     files = package_files()
     files["quizzes/basics-check.yaml"]["questions"][0]["partial_credit"] = True
@@ -819,6 +841,10 @@ def _not_utf8(files):
     files["lessons/planning.md"] = lesson_file("Planification", body="Été").encode("latin-1")
 
 
+def _accepted_answer_only_punctuation(files):
+    files["quizzes/practice-check.yaml"]["questions"][0]["accepted_answers"] = ["ISO 20400", "..."]
+
+
 BAD_PACKAGES = [
     pytest.param(_missing_course_yaml, ["course.yaml", "no such file"], id="no-course-yaml"),
     pytest.param(
@@ -908,6 +934,11 @@ BAD_PACKAGES = [
         id="numeric-answer-decimals",
     ),
     pytest.param(_not_utf8, ["lessons/planning.md, line 6", "not UTF-8"], id="not-utf8"),
+    pytest.param(
+        _accepted_answer_only_punctuation,
+        ["quizzes/practice-check.yaml", "accepted_answers", "only punctuation"],
+        id="accepted-answer-only-punctuation",
+    ),
 ]
 
 

@@ -252,7 +252,7 @@ def test_short_answer_arabic_letters_still_count_without_vowel_marks():
         ("l'achat public", "l\u2019achat public"),  # a phone's apostrophe
         ("l\u2019achat public", "L'achat public"),
         ("due diligence", "\u200fdue diligence\u200e"),  # direction marks pasted around it
-        ("العناية الواجبة", "\u200fالعناية\u200b الواجبة"),
+        ("العناية الواجبة", "\u200fالعناية\u200b الواجبة"),  # noqa: RUF001
     ],
 )
 def test_short_answer_reads_typographic_apostrophes_and_ignores_invisible_marks(accepted, given):

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sites.models import Site
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,16 +17,25 @@ from courses.demo import (
     create_demo_cohort,
     demo_cohort_exists,
 )
+from courses.exceptions import PackageError
 from courses.models import Course
-from courses.services import import_course_package
+from courses.packages import read_package
+from courses.services import apply_course_spec
 
-DEMO_PACKAGE = Path("demo") / "procurement-human-rights-foundations"  # under BASE_DIR
+DEMO_FOLDER = Path("demo")  # under BASE_DIR: one course package per folder
+DEMO_PACKAGE = DEMO_FOLDER / "procurement-human-rights-foundations"  # the demo cohort's course
 DEMO_ADMIN_EMAIL = "admin@example.org"
+
+
+def demo_packages(root: Path) -> list[Path]:
+    """The course package folders under `root` (those holding a course.yaml), by name."""
+    return sorted(path.parent for path in root.glob("*/course.yaml"))
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo course (only if it is not there yet, so edits made in the admin survive), "
+        "Load the demo courses, every package in demo/ (only those not there yet, so edits made "
+        "in the admin survive), "
         "a demo admin, and a facilitated cohort with participants at different stages; then "
         "print the demo accounts. All demo accounts share one generated password."
     )
@@ -39,9 +48,7 @@ class Command(BaseCommand):
         Site.objects.update_or_create(
             pk=settings.SITE_ID, defaults={"domain": site_domain, "name": settings.SITE_NAME}
         )
-        if not Course.objects.filter(slug=DEMO_PACKAGE.name).exists():
-            result = import_course_package(settings.BASE_DIR / DEMO_PACKAGE)
-            self.stdout.write(f"Loaded the demo course {result.course.title!r}.")
+        self._load_courses(settings.BASE_DIR / DEMO_FOLDER)
 
         credentials = settings.VAR_DIR / "demo-admin.txt"
         admin = User.objects.filter(email=DEMO_ADMIN_EMAIL).first()
@@ -75,6 +82,25 @@ class Command(BaseCommand):
                 f"  sign in at http://{site_domain}/accounts/login/"
             )
         )
+
+    def _load_courses(self, root: Path) -> None:
+        """Import the packages whose course is not in the database yet, originals before
+        translations (a translation's original must exist); a bad package stops everything."""
+        packages = []
+        for folder in demo_packages(root):
+            try:
+                packages.append((folder, read_package(folder)))
+            except PackageError as exc:
+                raise CommandError(f"{folder}: {exc.message}") from None
+        existing = set(Course.objects.values_list("slug", flat=True))
+        for folder, spec in sorted(packages, key=lambda item: item[1].translation_of is not None):
+            if spec.slug in existing:
+                continue
+            try:
+                course = apply_course_spec(spec).course
+            except PackageError as exc:
+                raise CommandError(f"{folder}: {exc.message}") from None
+            self.stdout.write(f"Loaded the demo course {course.title!r} ({course.language}).")
 
 
 def _verify_email(user):

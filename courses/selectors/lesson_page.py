@@ -1,77 +1,17 @@
-"""Reads for the catalogue, course and lesson pages, with a fixed number of queries each."""
+"""Reads for the lesson page, the busiest of the site, and a learner's progress in a course:
+one query each, in SQL written by hand (see below)."""
 
 import functools
-from datetime import UTC, date, timedelta
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from certificates.models import Certificate, CertificateStatus
 from quizzes.models import Attempt, Quiz
 
-from .models import (
-    Cohort,
-    Course,
-    DueDateExtension,
-    Enrolment,
-    EnrolmentStatus,
-    Lesson,
-    LessonCompletion,
-    Module,
-    ModuleDueDate,
-)
-from .outline import Outline, get_outline, get_outlines
-from .progress import CourseProgress, compute_progress
-from .services.bulk import list_managed_cohorts
-from .services.enrolment import CURRENT, get_current_enrolment
-
-
-def list_catalogue(user):
-    """Courses the user may see, with their size, in catalogue order."""
-    return (
-        Course.objects.visible_to(user)
-        .annotate(
-            module_count=Count("modules", distinct=True),
-            lesson_count=Count("lessons", distinct=True),
-        )
-        .order_by("order", "title")
-    )
-
-
-def get_course_page(user, slug):
-    """The course (404 if missing or not visible), its outline, and for a signed-in user their
-    enrolment, progress and the cohorts they could join."""
-    course = get_object_or_404(Course.objects.visible_to(user), slug=slug)
-    outline = get_outline(course)
-    enrolment = get_current_enrolment(user, course)
-    progress = progress_for(user, outline, enrolment) if enrolment else None
-    return {
-        "course": course,
-        "outline": outline,
-        "enrolment": enrolment,
-        "progress": progress,
-        "cohorts": list_joinable_cohorts(course),
-    }
-
-
-def list_joinable_cohorts(course: Course) -> list[Cohort]:
-    """Cohorts one may enrol in oneself: open and not ended where they run (Cohort.has_ended,
-    the rule enrol applies); the default self-paced one first."""
-    # Time zones are at most a day from UTC: the database drops what ended before yesterday.
-    yesterday = timezone.localdate(timezone=UTC) - timedelta(days=1)
-    cohorts = [
-        cohort
-        for cohort in Cohort.objects.filter(course=course, enrolment_open=True)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday))
-        .annotate(active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
-        if not cohort.has_ended()
-    ]
-    for cohort in cohorts:
-        cohort.places_left = max(cohort.capacity - cohort.active, 0) if cohort.capacity else None
-    return cohorts
+from ..models import Course, Enrolment, Lesson, LessonCompletion
+from ..outline import Outline, get_outline
+from ..progress import CourseProgress, compute_progress
+from ..services.enrolment import CURRENT
 
 
 def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress:
@@ -83,94 +23,6 @@ def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress
         passed_quiz_ids=passed,
         last_lesson_id=enrolment.last_lesson_id,
     )
-
-
-def get_my_learning(user) -> list[dict]:
-    """The user's current enrolments (active, then completed) with progress and due dates
-    (their own extension, if a facilitator granted one, in place of the cohort's date).
-
-    A fixed number of queries whatever the number of enrolments: enrolments, completions,
-    passed quizzes, due dates and extensions, each read once for all courses; outlines from
-    the cache.
-    """
-    enrolments = list(
-        Enrolment.objects.filter(user=user, status__in=CURRENT)
-        .select_related("course", "cohort")
-        .order_by("status", "-enrolled_at")
-    )
-    if not enrolments:
-        return []
-    outlines = get_outlines({e.course_id: e.course for e in enrolments}.values())
-    completed = set(
-        LessonCompletion.objects.filter(
-            user=user, lesson__course_id__in=list(outlines)
-        ).values_list("lesson_id", flat=True)
-    )
-    passed = set(
-        Attempt.objects.filter(
-            user=user, passed=True, quiz__course_id__in=list(outlines)
-        ).values_list("quiz_id", flat=True)
-    )
-    # The cohorts' due dates and the participant's own extensions, which replace them: one
-    # query (a union), by cohort id and by enrolment id.
-    due: dict[int, dict[int, date]] = {}
-    extended: dict[int, dict[int, date]] = {}
-    cohort_dates = ModuleDueDate.objects.filter(
-        cohort_id__in=[e.cohort_id for e in enrolments]
-    ).values_list("cohort_id", "module_id", "due_on", Value(False))
-    extensions = DueDateExtension.objects.filter(enrolment__in=enrolments).values_list(
-        "enrolment_id", "module_id", "due_on", Value(True)
-    )
-    cohort_dates, extensions = cohort_dates.order_by(), extensions.order_by()  # SQLite: no ORDER
-    for owner_id, module_id, due_on, is_extension in cohort_dates.union(extensions, all=True):
-        (extended if is_extension else due).setdefault(owner_id, {})[module_id] = due_on
-    certificates = {
-        c.enrolment_id: c
-        for c in Certificate.objects.filter(
-            enrolment__in=enrolments, status=CertificateStatus.ISSUED
-        ).only("enrolment_id", "code", "status")
-    }
-    today = timezone.localdate()
-    rows = []
-    for enrolment in enrolments:
-        progress = compute_progress(
-            outlines[enrolment.course_id],
-            completed_lesson_ids=completed,
-            passed_quiz_ids=passed,
-            last_lesson_id=enrolment.last_lesson_id,
-            due_dates={**due.get(enrolment.cohort_id, {}), **extended.get(enrolment.pk, {})},
-        )
-        upcoming = sorted(
-            (m for m in progress.modules if m.due_on and m.due_on >= today and m.percent < 100),
-            key=lambda m: m.due_on,
-        )
-        rows.append(
-            {
-                "enrolment": enrolment,
-                "progress": progress,
-                "upcoming": upcoming,
-                "certificate": certificates.get(enrolment.pk),
-            }
-        )
-    return rows
-
-
-def get_course_with_outline(user, slug):
-    """The course (404 if missing or not visible) with modules, lessons and quizzes prefetched.
-
-    For the API, which serialises model instances; pages use the cached outline instead.
-    """
-    modules = Module.objects.prefetch_related(
-        "lessons",
-        Prefetch(
-            "quizzes",
-            queryset=Quiz.objects.annotate(question_count=Count("questions")).order_by(
-                "order", "id"
-            ),
-        ),
-    )
-    queryset = Course.objects.visible_to(user).prefetch_related(Prefetch("modules", modules))
-    return get_object_or_404(queryset, slug=slug)
 
 
 def get_lesson_page(user, course_slug, lesson_slug):
@@ -354,10 +206,3 @@ def _done_in_course(user_id: int, course_id: int) -> tuple[set[int], set[int]]:
         for kind, item_id in cursor.fetchall():
             (lessons if kind == "lesson" else quizzes).add(item_id)
     return lessons, quizzes
-
-
-def get_managed_cohort(user, cohort_id: int) -> Cohort:
-    """A cohort the user manages (admins: any), with its course; Http404 for any other, so
-    that a cohort's existence does not leak. Read afresh: a facilitator removed from the
-    cohort loses it at once."""
-    return get_object_or_404(list_managed_cohorts(user), pk=cohort_id)

@@ -1,0 +1,32 @@
+"""Reads for the catalogue, course, lesson and learners' pages, with a fixed number of
+queries each: `catalogue` (courses, their versions in other languages, the course page),
+`lesson_page` (the lesson page and a learner's progress, in SQL written by hand) and
+`learning` (My learning, the cohorts a facilitator manages)."""
+
+from .catalogue import (
+    CatalogueEntry,
+    get_course_page,
+    get_course_with_outline,
+    list_catalogue,
+    list_catalogue_entries,
+    list_joinable_cohorts,
+    list_versions,
+    other_versions,
+)
+from .learning import get_managed_cohort, get_my_learning
+from .lesson_page import get_lesson_page, progress_for
+
+__all__ = [
+    "CatalogueEntry",
+    "get_course_page",
+    "get_course_with_outline",
+    "get_lesson_page",
+    "get_managed_cohort",
+    "get_my_learning",
+    "list_catalogue",
+    "list_catalogue_entries",
+    "list_joinable_cohorts",
+    "list_versions",
+    "other_versions",
+    "progress_for",
+]
