@@ -100,7 +100,7 @@ class Command(BaseCommand):
                 course = apply_course_spec(spec).course
             except PackageError as exc:
                 raise CommandError(f"{folder}: {exc.message}") from None
-            self.stdout.write(f"Loaded the demo course {course.title!r} ({course.language}).")
+            self.stdout.write(f"Loaded the demo course “{course.title}” ({course.language}).")
 
 
 def _verify_email(user):
