@@ -1,37 +1,22 @@
-"""The cohort dashboard's reads: each participant's progress through the modules, who is at
-risk, and each module's funnel, in a fixed number of queries whatever the cohort's size.
-
-Rules, in one place for the dashboard, its API, nudges and exports:
-
-- The participants are the cohort's current enrolments (active or completed); who withdrew
-  is left out.
-- A module is *started* when the participant opened or completed one of its lessons or
-  attempted one of its quizzes, and *complete* when every required lesson is complete and
-  every required quiz passed (courses.progress, the rule of the participant's own pages).
-- A participant is *at risk* when their enrolment is active (not completed) and either they
-  have done nothing for the cohort's `at_risk_after_days` (counted from their last activity,
-  or from enrolling if they have done nothing yet), or a module is not complete after its due
-  date: their own extension if a facilitator granted one, else the cohort's date, passed in
-  the cohort's time zone.
-"""
+"""The cohort dashboard's one read: each current participant's row and each module's funnel,
+in a fixed number of queries whatever the cohort's size (rules: courses.dashboard)."""
 
 from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
 from quizzes.models import Attempt, AttemptStatus
 
-from .models import (
+from ..models import (
     Cohort,
     DueDateExtension,
     Enrolment,
@@ -40,104 +25,23 @@ from .models import (
     LessonVisit,
     ModuleDueDate,
 )
-from .outline import Outline, OutlineItem, OutlineModule, get_outline
-from .progress import CourseProgress, ModuleProgress, compute_progress
-from .services.enrolment import CURRENT
+from ..outline import Outline, OutlineItem, OutlineModule, get_outline
+from ..progress import CourseProgress, ModuleProgress, compute_progress
+from ..services.enrolment import CURRENT
+from .rows import (
+    INACTIVE,
+    OVERDUE,
+    CohortProgress,
+    ModuleCell,
+    ModuleFunnel,
+    ParticipantRow,
+    QuizCell,
+)
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, AT_RISK = "not_started", "in_progress", "completed", "at_risk"
-STATES = {
-    NOT_STARTED: _("Not started"),
-    IN_PROGRESS: _("In progress"),
-    COMPLETED: _("Completed"),
-    AT_RISK: _("At risk"),
-}
-INACTIVE, OVERDUE = "inactive", "overdue"  # why a participant is at risk
-SORTS = ("name", "email", "progress", "activity", "state")
 _ENROLMENT_VALUES = (
     "id", "user_id", "status", "enrolled_at", "completed_at", "last_activity_at",
     "user__full_name", "user__email", "user__country", "user__organisation_type",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class QuizCell:
-    quiz_id: int
-    title: str
-    attempts: int
-    best_score: Decimal | None
-    passed: bool
-    optional: bool
-
-
-@dataclass(frozen=True)
-class ModuleCell:
-    module_id: int
-    lessons_done: int
-    lessons_required: int
-    quizzes: tuple[QuizCell, ...]
-    started: bool
-    complete: bool
-    due_on: date | None
-    extended: bool
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class ParticipantRow:
-    enrolment_id: int
-    user_id: int
-    name: str
-    email: str
-    country: str
-    organisation_type: str
-    status: str  # the enrolment's: active or completed
-    enrolled_at: datetime
-    completed_at: datetime | None
-    last_activity_at: datetime | None
-    percent: int
-    modules: tuple[ModuleCell, ...]
-    certificate_status: str | None
-    certificate_code: str | None
-    at_risk_reasons: tuple[str, ...]
-
-    @property
-    def at_risk(self) -> bool:
-        return bool(self.at_risk_reasons)
-
-    @property
-    def state(self) -> str:
-        if self.status == EnrolmentStatus.COMPLETED:
-            return COMPLETED
-        return IN_PROGRESS if any(m.started for m in self.modules) else NOT_STARTED
-
-
-@dataclass(frozen=True)
-class ModuleFunnel:
-    module: OutlineModule
-    started: int
-    completed: int
-    quiz_passed: int | None  # None: the module has no quiz
-
-
-@dataclass(frozen=True)
-class CohortProgress:
-    cohort: Cohort
-    outline: Outline
-    today: date  # in the cohort's time zone
-    rows: tuple[ParticipantRow, ...]
-    funnel: tuple[ModuleFunnel, ...] = field(default=())
-
-    @property
-    def at_risk_count(self) -> int:
-        return sum(1 for row in self.rows if row.at_risk)
-
-    @property
-    def completed_count(self) -> int:
-        return sum(1 for row in self.rows if row.state == COMPLETED)
-
-    @property
-    def not_started_count(self) -> int:
-        return sum(1 for row in self.rows if row.state == NOT_STARTED)
 
 
 def get_cohort_progress(cohort: Cohort, *, now: datetime | None = None) -> CohortProgress:
@@ -421,47 +325,6 @@ def _quizzes_passed(cell: ModuleCell) -> bool:
     """Every required quiz of the module passed (any one, if all are optional)."""
     required = [q for q in cell.quizzes if not q.optional]
     return all(q.passed for q in required) if required else any(q.passed for q in cell.quizzes)
-
-
-def filter_rows(
-    rows: tuple[ParticipantRow, ...] | list[ParticipantRow],
-    *,
-    state: str = "",
-    country: str = "",
-    organisation_type: str = "",
-    search: str = "",
-) -> list[ParticipantRow]:
-    """The rows matching every filter given (an empty one matches all); `search` looks in
-    names and email addresses, ignoring case."""
-    needle = search.strip().casefold()
-    return [
-        row
-        for row in rows
-        if (not state or (row.at_risk if state == AT_RISK else row.state == state))
-        and (not country or row.country == country)
-        and (not organisation_type or row.organisation_type == organisation_type)
-        and (not needle or needle in row.name.casefold() or needle in row.email.casefold())
-    ]
-
-
-def sort_rows(
-    rows: list[ParticipantRow], *, key: str = "name", descending: bool = False
-) -> list[ParticipantRow]:
-    """Rows in the order of one of SORTS (by name within equals); never-active participants
-    come last when sorting by activity, whichever the direction."""
-    by_name = sorted(rows, key=lambda r: (r.name.casefold(), r.email))
-    if key == "name":
-        return list(reversed(by_name)) if descending else by_name
-    if key == "activity":
-        active = [r for r in by_name if r.last_activity_at is not None]
-        never = [r for r in by_name if r.last_activity_at is None]
-        return sorted(active, key=lambda r: r.last_activity_at, reverse=descending) + never
-    sort_key = {
-        "email": lambda r: r.email,
-        "progress": lambda r: r.percent,
-        "state": lambda r: (not r.at_risk, list(STATES).index(r.state)),
-    }[key]
-    return sorted(by_name, key=sort_key, reverse=descending)
 
 
 def list_at_risk_enrolments(cohort: Cohort, *, now: datetime | None = None) -> list[int]:
