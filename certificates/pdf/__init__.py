@@ -7,7 +7,10 @@ names in any of the scripts the fonts cover, and a QR code linking to the verifi
 The package is split by concern:
 
 - `wording`: the printed phrases per language, dates and hours as written in each language;
-- `shaping`: fonts, HarfBuzz shaping, bidi runs and the ToUnicode maps that keep text extractable;
+- `ordering`: a line cut into runs of one direction, in the Unicode Bidirectional Algorithm's
+  order (python-bidi);
+- `shaping`: fonts, HarfBuzz shaping of those runs and the ToUnicode maps that keep text
+  extractable;
 - `fitting`: each element kept inside its box on the page, whatever the text: shrunk down to a
   legible minimum, then wrapped, then cut short with an ellipsis;
 - `qr`: the verification QR code as vector rectangles;

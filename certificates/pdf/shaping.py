@@ -6,9 +6,10 @@ the glyphs; `_ShapingFont` bridges the two. Shaped glyphs that have no character
 (Arabic contextual forms, ligatures) are given private-use codes whose ToUnicode entries spell
 the source text, so copying or extracting the text gives the participant's name back.
 
-Glyphs are written in visual order (left to right), as PDF requires; right-to-left runs carry
-their text mirrored in ToUnicode so that a reader applying the bidi algorithm to the extracted
-line recovers the logical text. `_runs` is the small bidi algorithm that orders a line's runs.
+Glyphs are written in visual order (left to right), as PDF requires: `ordering` cuts a line into
+runs of one direction and puts them in the order of the Unicode Bidirectional Algorithm.
+Right-to-left runs carry their text mirrored in ToUnicode, so that the text extracted from a
+line, read left to right, is what the algorithm displays.
 
 A shaped line also knows its ink: the box its glyphs cover once HarfBuzz has placed them, marks
 stacked above or below included, so that `fitting` can keep it inside the page.
@@ -32,6 +33,8 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFObject
 from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont, makeToUnicodeCMap
+
+from .ordering import visual_runs
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -164,44 +167,6 @@ def fonts() -> dict[str, _ShapingFont]:
 
 _FIRST_RTL = "\u0590"  # Hebrew, the first block with right-to-left letters
 
-
-def _is_rtl_char(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("R", "AL")
-
-
-def _is_ltr_char(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("L", "EN", "AN")
-
-
-def _runs(text: str, base_rtl: bool) -> list[tuple[bool, str]]:
-    """Split one line into directional runs in visual order (a simplified bidi algorithm).
-
-    Strong characters set the direction; numbers count as left to right; neutrals between two
-    runs of one direction join it, other neutrals take the paragraph's direction. Enough for
-    single-line certificate text (names, titles, dates, codes); no explicit embeddings.
-    """
-    if not base_rtl and text and max(text) < _FIRST_RTL:
-        return [(False, text)]  # nothing right to left: one run (most lines of most certificates)
-    dirs: list[bool | None] = [
-        True if _is_rtl_char(ch) else False if _is_ltr_char(ch) else None for ch in text
-    ]
-    resolved: list[bool] = []
-    for i, d in enumerate(dirs):
-        if d is not None:
-            resolved.append(d)
-            continue
-        before = next((x for x in reversed(dirs[:i]) if x is not None), base_rtl)
-        after = next((x for x in dirs[i + 1 :] if x is not None), base_rtl)
-        resolved.append(before if before == after else base_rtl)
-    runs: list[tuple[bool, str]] = []
-    for ch, rtl in zip(text, resolved, strict=True):
-        if runs and runs[-1][0] == rtl:
-            runs[-1] = (rtl, runs[-1][1] + ch)
-        else:
-            runs.append((rtl, ch))
-    return runs[::-1] if base_rtl else runs
-
-
 Ink = tuple[float, float, float, float]  # left, right, bottom, top
 
 
@@ -249,14 +214,15 @@ def shape(text: str, *, bold: bool, base_rtl: bool) -> ShapedLine:
     latin = registered["serif-bold" if bold else "serif"]
     arabic = registered["naskh-bold" if bold else "naskh"]
     pieces = []
-    for rtl, run in _runs(unicodedata.normalize("NFC", text), base_rtl):
+    for rtl, run in visual_runs(unicodedata.normalize("NFC", text), rtl=base_rtl):
         # Within a run, split where the font changes (Arabic script vs everything else).
         chunks: list[tuple[_ShapingFont, str]] = []
         if not rtl and max(run) < _FIRST_RTL:
             chunks.append((latin, run))  # nothing right to left: one chunk (most lines)
         else:
             for ch in run:
-                font = arabic if (rtl and ch in arabic.chars) or _is_rtl_char(ch) else latin
+                right_to_left = unicodedata.bidirectional(ch) in ("R", "AL")
+                font = arabic if (rtl and ch in arabic.chars) or right_to_left else latin
                 if chunks and chunks[-1][0] is font:
                     chunks[-1] = (font, chunks[-1][1] + ch)
                 else:
