@@ -258,7 +258,8 @@ class QuizTaker:
         answers: dict[str, object] = {}
         for item in layout:
             question = self.questions[item["question"]]
-            right = [c.pk for c in question.choices.all() if c.is_correct]
+            shown = {choice: opaque for opaque, choice in item["choices"]}  # ids in the attempt
+            right = [shown[c.pk] for c in question.choices.all() if c.is_correct]
             if question.type in ("single_choice", "true_false"):
                 answer = right[0]
             elif question.type == "multiple_response":

@@ -170,7 +170,7 @@ def _layout_item(question, rng: random.Random):
     rng.shuffle(options)
     return LayoutItem(
         question=question.id,
-        choices=tuple(choices),
+        choices=tuple((f"{rng.getrandbits(48):012x}", c) for c in choices),
         prompts=tuple(prompts),
         options=tuple(options),
     )
@@ -187,9 +187,9 @@ def _answer(question, item, rng: random.Random, *, right: bool):
         return correct[0] if right else rng.choice(wrong)
     if kind == "multiple_response":
         if right:
-            return [c for c in item.choices if c in correct]
+            return [c for _opaque, c in item.choices if c in correct]
         picked = set(rng.sample(correct, 1)) | set(rng.sample(wrong, rng.randint(0, len(wrong))))
-        return [c for c in item.choices if c in picked]
+        return [c for _opaque, c in item.choices if c in picked]
     if kind == "short_answer":
         return "joint procurement" if right else "framework agreement"
     if kind == "numeric":

@@ -4,8 +4,8 @@ import re
 
 import markdown as markdown_lib
 import nh3
-
-EXTENSIONS = ["extra", "sane_lists", "smarty"]
+from markdown.extensions import Extension
+from markdown.inlinepatterns import NOIMG, LinkInlineProcessor, dequote
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "dfn", "div", "dl", "dt",
@@ -29,6 +29,52 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 # Any h1 tag, with attributes (`# Title {#id}`) or from raw HTML, not only a bare "<h1>".
 H1_TAG = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+# After a link's destination: an optional title, set off by white space, then the closing ")".
+LINK_TAIL = re.compile(r"""(?:\s+("[^"]*"|'[^']*'|\([^()]*\)))?\s*\)""")
+
+
+class CommonMarkLinks(LinkInlineProcessor):
+    """Python-Markdown's inline link, reading `(destination "title")` as CommonMark does.
+
+    Python-Markdown takes a quote anywhere inside the parentheses for the start of a title, so
+    `[text](javascript:alert('x'))` became a link to `javascript:alert(` titled "x" followed by a
+    stray ")". Here the destination runs to white space or the ")" that balances the opening one,
+    and only then may a title follow; anything else falls back to Python-Markdown's reading.
+    """
+
+    def getLink(self, data, index):
+        if not data.startswith("(", index):  # `[text][label]`, or not a link at all
+            return super().getLink(data, index)
+        position = index + 1
+        while position < len(data) and data[position].isspace():
+            position += 1
+        if data.startswith("<", position):
+            return super().getLink(data, index)  # `(<destination> "title")`: read right
+        start, depth = position, 0
+        while position < len(data) and not data[position].isspace():
+            if data[position] == "(":
+                depth += 1
+            elif data[position] == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            position += 1
+        tail = LINK_TAIL.match(data, position)
+        if depth or tail is None:
+            return super().getLink(data, index)
+        href = self.unescape(data[start:position])
+        title = tail.group(1)
+        if title is not None:
+            title = self.RE_TITLE_CLEAN.sub(" ", dequote(self.unescape(title[1:-1].strip())))
+        return href, title, tail.end(), True
+
+
+class CommonMarkLinksExtension(Extension):
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(CommonMarkLinks(NOIMG + r"\[", md), "link", 160)
+
+
+EXTENSIONS = ["extra", "sane_lists", "smarty", CommonMarkLinksExtension()]
 
 
 def render_markdown(text: str) -> str:

@@ -5,7 +5,8 @@ file with that name: a worker polling between the two takes an empty file, and a
 killed between them (a web process restarted, a test) leaves one. Either way kombu fails to
 decode it and the worker stops with "Unrecoverable error" (kombu issue 1551). Here a message is
 written under a name no worker takes, then renamed into place in one step; and a worker that
-finds a file it cannot decode (left by an older publisher) logs it and moves on.
+finds a file it cannot decode (left by an older publisher) logs it and moves on. The folders
+are made when a channel opens (settings make none).
 
 Selected by settings.CELERY_BROKER_TRANSPORT when CELERY_BROKER_URL is filesystem://.
 """
@@ -25,6 +26,14 @@ logger = logging.getLogger(__name__)
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        folders = [self.data_folder_in, self.data_folder_out, self.control_folder]
+        if self.store_processed:
+            folders.append(self.processed_folder)
+        for folder in folders:
+            os.makedirs(folder, exist_ok=True)
+
     def _put(self, queue, payload, **kwargs):
         # kombu's own name: the reader takes files in the order of their names.
         name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"

@@ -1,5 +1,6 @@
-"""Requests refused before a view sees them."""
+"""Requests refused before a view sees them, and the Content-Security-Policy of responses."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -72,3 +73,21 @@ def _refuse(request, errors: dict, *, is_api: bool):
         "fields": ", ".join(sorted(errors))
     }
     return render(request, "400.html", {"reason": reason}, status=400)
+
+
+class ContentSecurityPolicy:
+    """Send settings.CONTENT_SECURITY_POLICY with every response that has no policy of its own
+    (a view may set another: the API docs page, elearn.api_docs).
+
+    With DEBUG on, error responses go without one: Django's pages for them (the technical 404
+    and 500 pages, CSRF failures) style themselves and run scripts inline.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not (settings.DEBUG and response.status_code >= 400):
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

@@ -21,11 +21,13 @@ if env.bool("ELEARN_READ_DOTENV", default=True) and (BASE_DIR / ".env").is_file(
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# Runtime files of the embedded defaults (SQLite database, broker folders, media).
+# Runtime files of the embedded defaults (SQLite database, broker folders, media). Importing
+# settings creates no folder: each is made where it is first written (the SQLite folder when
+# the app starts, elearn.apps; the broker's by the broker, elearn.broker; the beat schedule's
+# by the scheduler, elearn.celery; media by the storage).
 VAR_DIR = Path(env.str("ELEARN_VAR_DIR", default=str(BASE_DIR / "var")))
 if not VAR_DIR.is_absolute():
     VAR_DIR = BASE_DIR / VAR_DIR
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "elearn.middleware.ContentSecurityPolicy",
     # Before the session and authentication, which look up cookies and headers.
     "elearn.middleware.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,8 +220,7 @@ USE_TZ = True
 # Static files are served by WhiteNoise (compressed, cache-busted names); media are local files
 # by default or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"  # filled by collectstatic
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = VAR_DIR / "static"  # made and filled by collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -257,8 +259,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's transport, publishing each message whole (elearn/broker.py).
     CELERY_BROKER_TRANSPORT = "elearn.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -312,6 +312,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "elearn.celery:PersistentScheduler"  # makes the schedule's folder
 
 # The number of reverse proxies of ours in front of the app. Rate limits (allauth's and the API's)
 # take the client's address from X-Forwarded-For only that many hops deep; with 0 they use the
@@ -382,6 +383,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sent with every response (elearn.middleware.ContentSecurityPolicy): scripts, styles, images,
+# fonts and requests from this site only, and no inline script or style (pages keep theirs in
+# static/); no framing, no <base>, forms posted here only. The API docs page adds what Swagger
+# UI needs (elearn.api_docs).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 if env.bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # security.W021 (SECURE_HSTS_PRELOAD off) is silenced by default: asking browsers to preload HSTS

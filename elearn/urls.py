@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from .api_docs import ApiDocsView
 
 admin.site.site_header = format_lazy(_("{site} administration"), site=settings.SITE_NAME)
 admin.site.site_title = settings.SITE_NAME
@@ -22,7 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("elearn.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler400 = "elearn.errors.bad_request"

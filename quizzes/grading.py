@@ -108,11 +108,13 @@ class QuestionData:
 @dataclass(frozen=True)
 class LayoutItem:
     """One question of an attempt as it is shown: the order of its choices, matching prompts
-    and matching options. An option is (opaque id, id of a pair whose answer text it shows);
-    the opaque id is all the participant sees, so it says nothing about the prompt it fits."""
+    and matching options. A choice is (opaque id, choice id) and an option (opaque id, id of a
+    pair whose answer text it shows): the opaque id, made for the attempt, is all the
+    participant sees, so it says nothing of the author's order or of the prompt an option fits.
+    Stored answers name choices by choice id (shown_answer gives the opaque ids back)."""
 
     question: int
-    choices: tuple[int, ...] = ()
+    choices: tuple[tuple[str, int], ...] = ()
     prompts: tuple[int, ...] = ()
     options: tuple[tuple[str, int], ...] = ()
 
@@ -120,7 +122,7 @@ class LayoutItem:
     def from_json(cls, data: Mapping[str, Any]) -> LayoutItem:
         return cls(
             question=int(data["question"]),
-            choices=tuple(int(c) for c in data.get("choices", ())),
+            choices=tuple(_layout_choice(c) for c in data.get("choices", ())),
             prompts=tuple(int(p) for p in data.get("prompts", ())),
             options=tuple((str(o), int(p)) for o, p in data.get("options", ())),
         )
@@ -128,10 +130,17 @@ class LayoutItem:
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
-            "choices": list(self.choices),
+            "choices": [[o, c] for o, c in self.choices],
             "prompts": list(self.prompts),
             "options": [[o, p] for o, p in self.options],
         }
+
+
+def _layout_choice(data: Any) -> tuple[str, int]:
+    if isinstance(data, int):  # an attempt started before opaque ids: it showed choice ids
+        return str(data), data
+    opaque, choice = data
+    return str(opaque), int(choice)
 
 
 class AnswerError(ValueError):
@@ -241,41 +250,43 @@ def parse_number(value: Any) -> Decimal:
     return Decimal(text)
 
 
-def _choice_id(value: Any) -> int:
-    if isinstance(value, bool):
-        raise AnswerError(_("Give the id of a choice."))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value.strip())
+def _shown_choice_id(value: Any) -> str:
+    """A choice's id as the participant gives it: a string (a number is read as its digits,
+    the ids of attempts started before opaque ids)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     raise AnswerError(_("Give the id of a choice."))
 
 
 def clean_answer(question: QuestionData, item: LayoutItem, value: Any) -> Any:
     """The answer in the form it is stored in, or None for "no answer" (clears it).
 
-    Formats: single_choice, true_false: a choice id; multiple_response: a list of choice ids;
-    short_answer: a string; numeric: a number or a string; matching: {pair id: option id}.
+    Formats given: single_choice, true_false: the opaque id of a choice as shown in the attempt;
+    multiple_response: a list of them; short_answer: a string; numeric: a number or a string;
+    matching: {pair id: option id}. Choices are stored by choice id (their ids in the quiz).
     Raises AnswerError when the value does not fit the question as it was shown.
     """
     if value is None:
         return None
     kind = question.type
-    shown_choices = {c.id for c in question.choices} & set(item.choices)
+    existing = {c.id for c in question.choices}
+    shown_choices = {o: c for o, c in item.choices if c in existing}
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
         if isinstance(value, list | dict):
             raise AnswerError(_("Choose one answer: give the id of one choice."))
-        choice = _choice_id(value)
-        if choice not in shown_choices:
+        choice = shown_choices.get(_shown_choice_id(value))
+        if choice is None:
             raise AnswerError(_("This is not one of the question's choices."))
         return choice
     if kind == QuestionType.MULTIPLE_RESPONSE:
         if not isinstance(value, list):
             raise AnswerError(_("Give a list of choice ids."))
-        picked = {_choice_id(v) for v in value}
-        if not picked <= shown_choices:
+        picked = {_shown_choice_id(v) for v in value}
+        if not picked <= shown_choices.keys():
             raise AnswerError(_("This is not one of the question's choices."))
-        return [c for c in item.choices if c in picked] or None
+        return [c for o, c in item.choices if o in picked] or None
     if kind == QuestionType.SHORT_ANSWER:
         if not isinstance(value, str):
             raise AnswerError(_("Give your answer as text."))
@@ -315,7 +326,7 @@ def grade_question(question: QuestionData, item: LayoutItem, answer: Any) -> Que
     counts as no answer.
     """
     try:
-        answer = clean_answer(question, item, answer)
+        answer = clean_answer(question, item, shown_answer(item, answer))
     except AnswerError:
         answer = None
     if question.type == QuestionType.SHORT_ANSWER and answer and not normalise_text(answer):
@@ -421,6 +432,28 @@ def option_texts(question: QuestionData) -> list[tuple[int, str]]:
     for pair in question.pairs:
         seen.setdefault(pair.answer, pair.id)
     return [(pair_id, text) for text, pair_id in seen.items()]
+
+
+def shown_answer(item: LayoutItem, answer: Any) -> Any:
+    """A stored answer as the participant gave it: choices by their opaque ids in the attempt
+    (stored answers name them by choice id); other answers are stored as given."""
+    if not item.choices:
+        return answer
+    shown = {c: o for o, c in item.choices}
+    if isinstance(answer, list):
+        return [shown[c] for c in answer if c in shown]
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        return shown.get(answer)
+    return answer
+
+
+def shown_answers(layout: Iterable[LayoutItem], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored answers by question id as the participant gave them (shown_answer for each)."""
+    items = {str(item.question): item for item in layout}
+    return {
+        key: shown_answer(items[key], value) if key in items else value
+        for key, value in answers.items()
+    }
 
 
 def picked_choices(question: QuestionData, answer: Any) -> Iterable[int]:

@@ -232,10 +232,12 @@ class Attempt(models.Model):
 
     `layout` fixes, when the attempt starts, which questions were drawn and in which order the
     questions, choices and matching prompts and options are shown: [{"question": id,
-    "choices": [choice ids], "prompts": [pair ids], "options": [[opaque id, pair id], ...]}]
-    (quizzes.grading.LayoutItem). A matching option shows the answer text of its pair; the
-    participant only ever sees its opaque id. `answers` holds what the participant has given so
-    far, by question id; it is saved as they go and graded once, on submission, into `results`
+    "choices": [[opaque id, choice id], ...], "prompts": [pair ids], "options": [[opaque id,
+    pair id], ...]}] (quizzes.grading.LayoutItem; attempts started before choices had opaque
+    ids list bare choice ids, shown as they are). A matching option shows the answer text of its
+    pair; the participant only ever sees the opaque ids of choices and options. `answers` holds
+    what the participant has given so far, by question id (choices by choice id, options by
+    opaque id); it is saved as they go and graded once, on submission, into `results`
     ({question id: {"points", "max_points", "correct", "outcome"}}).
 
     With a time limit, `deadline` is fixed at the start; answers cannot be saved after it, and

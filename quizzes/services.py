@@ -20,6 +20,7 @@ same transaction.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -277,8 +278,9 @@ def _build_layout(quiz: Quiz, pool: list[QuestionData], rng: random.Random) -> l
 
     Questions keep the quiz's order unless shuffle_questions; a draw picks draw_count of them
     at random. shuffle_choices shuffles choices (not True/False, which stay in that order) and
-    matching prompts. Matching options are always shuffled and get opaque ids, so neither their
-    order nor their ids say which prompt they fit.
+    matching prompts. Choices get opaque ids made for the attempt, so their ids do not give the
+    author's order away (a right answer written first). Matching options are always shuffled and
+    get opaque ids, so neither their order nor their ids say which prompt they fit.
     """
     drawn = list(pool)
     if quiz.draw_count and quiz.draw_count < len(pool):
@@ -292,27 +294,33 @@ def _build_layout(quiz: Quiz, pool: list[QuestionData], rng: random.Random) -> l
     for question in drawn:
         choices = [c.id for c in question.choices]
         prompts = [p.id for p in question.pairs]
-        options: list[tuple[str, int]] = []
+        options = []
         if quiz.shuffle_choices:
             if question.type != QuestionType.TRUE_FALSE:
                 rng.shuffle(choices)
             rng.shuffle(prompts)
         if question.type == QuestionType.MATCHING:
-            shown = option_texts(question)
-            rng.shuffle(shown)
-            used: set[str] = set()
-            for pair_id, _text in shown:
-                token = f"{rng.getrandbits(48):012x}"
-                while token in used:
-                    token = f"{rng.getrandbits(48):012x}"
-                used.add(token)
-                options.append((token, pair_id))
+            options = [pair_id for pair_id, _text in option_texts(question)]
+            rng.shuffle(options)
         layout.append(
             LayoutItem(
                 question=question.id,
-                choices=tuple(choices),
+                choices=tuple(zip(_opaque_ids(len(choices)), choices, strict=True)),
                 prompts=tuple(prompts),
-                options=tuple(options),
+                options=tuple(zip(_opaque_ids(len(options)), options, strict=True)),
             )
         )
     return layout
+
+
+def _opaque_ids(count: int) -> list[str]:
+    """`count` distinct random ids of 12 hex digits: neither their values nor their order say
+    anything about what they stand for. Not taken from the layout's `rng`: they are labels, not
+    part of the draw, so a seeded rng (tests, the demo) draws the same questions and orders
+    however many ids are made."""
+    ids: list[str] = []
+    while len(ids) < count:
+        candidate = secrets.token_hex(6)
+        if candidate not in ids:
+            ids.append(candidate)
+    return ids

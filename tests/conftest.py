@@ -6,6 +6,14 @@ from rest_framework.test import APIClient
 from tests.factories import make_course, make_facilitator_user, make_user
 
 
+def pytest_configure(config):
+    """The suite runs with DEBUG off, where WhiteNoise warns on every request's middleware when
+    STATIC_ROOT is missing; collectstatic makes it in production, and settings make no folder."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

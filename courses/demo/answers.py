@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from quizzes.grading import LayoutItem, QuestionData, grade_attempt
+from quizzes.grading import LayoutItem, QuestionData, grade_attempt, shown_answers
 from quizzes.models import QuestionType, Quiz
 
 from ..outline import Outline
@@ -76,8 +76,10 @@ class QuizAnswers:
         self, quiz: Quiz, layout: list[dict], ability: float, rng, want: bool | None = None
     ) -> dict[str, Any]:
         """Answers to the attempt's questions, each right with the chance the participant's
-        ability gives; drawn again until the attempt passes (want True) or fails (False)."""
+        ability gives; drawn again until the attempt passes (want True) or fails (False). As a
+        participant gives them (choices by their ids in the attempt)."""
         questions = self.questions[quiz.pk]
+        items = [LayoutItem.from_json(item) for item in layout]
         for _draw in range(50):
             answers = {}
             for item in layout:
@@ -88,23 +90,25 @@ class QuizAnswers:
                 right = rng.random() < 1 / (1 + math.exp(-slope * (ability - difficulty)))
                 answers[str(question.id)] = _answer(question, key, item, right=right, rng=rng)
             if want is None:
-                return answers
+                return shown_answers(items, answers)
             grade = grade_attempt(
                 {pk: data for pk, (data, _key) in questions.items()},
-                [LayoutItem.from_json(item) for item in layout],
+                items,
                 answers,
                 pass_mark=quiz.pass_mark,
             )
             if grade.passed == want:
-                return answers
-        return {
+                return shown_answers(items, answers)
+        answers = {
             str(item["question"]): _answer(*questions[item["question"]], item, right=want, rng=rng)
             for item in layout
         }
+        return shown_answers(items, answers)
 
 
 def _answer(question: QuestionData, key: str, item: dict, *, right: bool, rng) -> Any:
-    """An answer to the question as shown in `item`: the right one, or a likely mistake."""
+    """An answer to the question as shown in `item`, as stored (choices by their ids in the
+    quiz): the right one, or a likely mistake."""
     kind = question.type
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
         wrong = [c for c in question.choices if not c.is_correct]

@@ -49,10 +49,12 @@ def quiz_of(course, module):
 
 def pass_quiz(user, quiz):
     attempt, _created = start_attempt(user, quiz)
-    answers = {
-        str(item["question"]): quiz.questions.get(pk=item["question"])
-        .choices.get(is_correct=True)
-        .pk
+    answers = {  # each question's right choice, by its id in the attempt
+        str(item["question"]): next(
+            opaque
+            for opaque, choice in item["choices"]
+            if choice == quiz.questions.get(pk=item["question"]).choices.get(is_correct=True).pk
+        )
         for item in attempt.layout
     }
     return submit_attempt(attempt, answers=answers)

@@ -50,7 +50,8 @@ def correct_answers(attempt) -> dict[str, object]:
     answers = {}
     for item in attempt.layout:
         question = by_id[item["question"]]
-        correct = [c.pk for c in question.choices.all() if c.is_correct]
+        shown = {choice: opaque for opaque, choice in item["choices"]}  # ids in the attempt
+        correct = [shown[c.pk] for c in question.choices.all() if c.is_correct]
         if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
             answer = correct[0]
         elif question.type == QuestionType.MULTIPLE_RESPONSE:

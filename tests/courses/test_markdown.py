@@ -112,6 +112,33 @@ def test_render_markdown_gives_links_noopener_noreferrer():
     assert '<a href="mailto:a@b.org" rel="noopener noreferrer">mail</a>' in html
 
 
+@pytest.mark.parametrize(
+    "destination",
+    ["javascript:alert('x')", 'javascript:alert("x")', "javascript:alert(('x'))"],
+)
+def test_a_javascript_link_with_quotes_becomes_a_bare_link_with_nothing_left_over(destination):
+    html = render_markdown(f"Read [the text]({destination}) now.")
+
+    assert html == '<p>Read <a rel="noopener noreferrer">the text</a> now.</p>'
+
+
+@pytest.mark.parametrize(
+    "markdown, link",
+    [
+        ("[t](https://example.org/a_(b))", '<a href="https://example.org/a_(b)"'),
+        ('[t](https://example.org/ "The title")', 'href="https://example.org/" title="The title"'),
+        ("[t](https://example.org/ 'The title')", 'href="https://example.org/" title="The title"'),
+        ("[t](<https://example.org/a b> 'T')", 'href="https://example.org/a b" title="T"'),
+        ("[t](https://example.org/f('x'))", "href=\"https://example.org/f('x')\""),
+    ],
+)
+def test_render_markdown_reads_link_destinations_and_titles(markdown, link):
+    html = render_markdown(f"{markdown}.")
+
+    assert link in html
+    assert html.endswith("</a>.</p>")
+
+
 def test_render_markdown_keeps_footnotes_and_definition_lists():
     html = render_markdown("Due diligence[^1].\n\n[^1]: UNGP 17.\n\nBuyer\n: The public body.")
 

@@ -1,4 +1,5 @@
-"""`make run`'s server (manage.py run_platform) holds a class's worth of connections at once."""
+"""`make run`'s server (manage.py run_platform) holds a class's worth of connections at once,
+and Ctrl-C stops it, the web server and the worker promptly."""
 
 import os
 import signal
@@ -39,8 +40,33 @@ def get(port: int, path: str = "/") -> str:
         return repr(error)
 
 
+def descendants(pid: int) -> set[int]:
+    """The processes started by `pid`, and by them, and so on (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture
-def platform(tmp_path):
+def platform_process(tmp_path):
+    """run_platform started as from a terminal (a process group of its own), once it answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -62,15 +88,21 @@ def platform(tmp_path):
         assert wait_for(lambda: get(port).startswith("HTTP/1.1"), timeout=60), (
             tmp_path / "platform.log"
         ).read_text()
-        yield port
+        yield process, port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         log.close()
+
+
+@pytest.fixture
+def platform(platform_process):
+    return platform_process[1]
 
 
 def test_a_whole_cohort_clicking_at_once_all_get_the_page(platform):
@@ -85,3 +117,20 @@ def test_a_whole_cohort_clicking_at_once_all_get_the_page(platform):
         click.join()
 
     assert answers == ["HTTP/1.1 200 OK"] * 200
+
+
+def test_ctrl_c_stops_the_web_server_and_the_worker_promptly(platform_process, tmp_path):
+    """Ctrl-C sends SIGINT to the terminal's foreground process group. When gunicorn and the
+    worker were in it too, the worker's pool processes died under it, it started new ones on
+    its way down, and stopping took 6 to 16 seconds."""
+    process, port = platform_process
+    # gunicorn and its 2 workers, the worker, its 2 pool processes and beat.
+    assert wait_for(lambda: len(descendants(process.pid)) >= 7, timeout=60)
+    started = descendants(process.pid)
+
+    os.killpg(process.pid, signal.SIGINT)
+
+    process.wait(timeout=10)
+    assert wait_for(lambda: not any(running(pid) for pid in started), timeout=2)
+    assert not get(port).startswith("HTTP/1.1")
+    assert "stopped unexpectedly" not in (tmp_path / "platform.log").read_text()

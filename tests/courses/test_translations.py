@@ -370,7 +370,8 @@ def test_an_arabic_course_is_right_to_left_in_an_english_interface(client, arabi
     attempt, _created = start_attempt(user, quiz)
     attempt_page = client.get(reverse("attempt-detail", args=[attempt.pk]))
     question = quiz.questions.get(key="q1")
-    submit_attempt(attempt, answers={str(question.pk): question.choices.get(key="a").pk})
+    shown = {choice: opaque for opaque, choice in attempt.layout[0]["choices"]}
+    submit_attempt(attempt, answers={str(question.pk): shown[question.choices.get(key="a").pk]})
     review_page = client.get(reverse("attempt-detail", args=[attempt.pk]))
 
     for response in (course_page, lesson_page, attempt_page, review_page):

@@ -95,3 +95,14 @@ def test_kombus_own_transport_is_stopped_by_such_a_message(folder, queue_name):
         with pytest.raises(ValueError):
             queue.get(timeout=1)
         queue.close()
+
+
+def test_the_broker_makes_its_folders_when_first_used(tmp_path, queue_name):
+    folder = tmp_path / "var" / "broker"  # settings make none of these
+    with connect(folder) as connection:
+        queue = connection.SimpleQueue(queue_name)
+        queue.put({"enrolment": 8})
+        assert queue.get(timeout=1).payload == {"enrolment": 8}
+        queue.close()
+
+    assert (folder / "control").is_dir()

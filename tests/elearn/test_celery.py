@@ -120,3 +120,15 @@ def test_worker_settings_favour_no_lost_work():
     # worker's worth of the queue.
     assert 1 <= app.conf.worker_prefetch_multiplier <= 4
     assert isinstance(send_email_task, DjangoTask)  # gives delay_on_commit
+
+
+def test_beat_makes_the_folder_of_its_schedule_file(tmp_path):
+    from elearn.celery import PersistentScheduler
+
+    assert app.conf.beat_scheduler == "elearn.celery:PersistentScheduler"
+    schedule = tmp_path / "var" / "celerybeat-schedule"  # settings make no folder
+    scheduler = PersistentScheduler(app, schedule_filename=str(schedule), lazy=True)
+    scheduler.setup_schedule()
+    scheduler.close()
+
+    assert schedule.parent.is_dir()

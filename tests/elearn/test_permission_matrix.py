@@ -277,9 +277,13 @@ def _build_scenario() -> Scenario:
 
     record_lesson_completion(participant, course.lessons.order_by("order").first())
     attempt, _created = start_attempt(participant, quiz)
-    submit_attempt(
+    right = {c.pk for q in quiz.questions.all() for c in q.choices.filter(is_correct=True)}
+    submit_attempt(  # each question's right choice, by its id in the attempt
         attempt,
-        answers={str(q.pk): q.choices.get(is_correct=True).pk for q in quiz.questions.all()},
+        answers={
+            str(item["question"]): next(o for o, c in item["choices"] if c in right)
+            for item in attempt.layout
+        },
     )
     message, _created = send_cohort_message(
         here, by=facilitator, audience=MessageAudience.ALL, subject="Week 2",

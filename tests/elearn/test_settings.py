@@ -132,3 +132,41 @@ def test_deploy_check_passes_with_production_variables(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({}, id="production"),
+        pytest.param({"DEBUG": "1", "SECRET_KEY": "", "ALLOWED_HOSTS": ""}, id="debug"),
+    ],
+)
+def test_importing_settings_creates_no_folder(tmp_path, env):
+    var = tmp_path / "var"
+    result = run_python("import elearn.settings", {**PRODUCTION, "ELEARN_VAR_DIR": str(var), **env})
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_with_servers_for_everything_starting_django_creates_no_folder(tmp_path):
+    var = tmp_path / "var"
+    shown = settings_with(
+        var,
+        DATABASE_URL="postgres://elearn:secret@db.example.org:5432/elearn",
+        CELERY_BROKER_URL="redis://redis.example.org:6379/0",
+    )
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert not var.exists()
+
+
+def test_the_embedded_database_makes_its_folder_when_the_app_starts(tmp_path):
+    var = tmp_path / "var"
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); print(connection.settings_dict['NAME'])"
+    )
+    result = run_python(code, {**PRODUCTION, "ELEARN_VAR_DIR": str(var)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(var / "elearn.sqlite3")
+    assert (var / "elearn.sqlite3").is_file()
+    assert not (var / "static").exists() and not (var / "broker").exists()

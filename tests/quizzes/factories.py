@@ -120,15 +120,26 @@ def add_every_type(quiz: Quiz) -> dict[str, Question]:
     }
 
 
+def shown_choice_ids(attempt, question: Question) -> dict[int, str]:
+    """{choice id: the opaque id the attempt shows it under} for a question of the attempt."""
+    item = next(i for i in attempt.layout if i["question"] == question.pk)
+    return {choice: opaque for opaque, choice in item["choices"]}
+
+
+def shown_choice(attempt, choice) -> str:
+    """The opaque id the attempt shows a choice under (the API's and the form's value)."""
+    return shown_choice_ids(attempt, choice.question)[choice.pk]
+
+
 def right_answer(question: Question, attempt) -> object:
     """The fully correct answer to a question of an attempt, in the API's format."""
     kind = question.type
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
-        return question.choices.get(is_correct=True).pk
-    if kind == QuestionType.MULTIPLE_RESPONSE:  # in the order shown, as it is stored
+        return shown_choice(attempt, question.choices.get(is_correct=True))
+    if kind == QuestionType.MULTIPLE_RESPONSE:  # in the order shown
         right = set(question.choices.filter(is_correct=True).values_list("pk", flat=True))
         item = next(i for i in attempt.layout if i["question"] == question.pk)
-        return [c for c in item["choices"] if c in right]
+        return [opaque for opaque, c in item["choices"] if c in right]
     if kind == QuestionType.SHORT_ANSWER:
         return question.accepted_answers[0]
     if kind == QuestionType.NUMERIC:
@@ -153,9 +164,9 @@ def matching_answer(question: Question, attempt, *, wrong: int = 0) -> dict[str,
 def wrong_answer(question: Question, attempt) -> object:
     kind = question.type
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.TRUE_FALSE):
-        return question.choices.filter(is_correct=False).first().pk
+        return shown_choice(attempt, question.choices.filter(is_correct=False).first())
     if kind == QuestionType.MULTIPLE_RESPONSE:
-        return [question.choices.filter(is_correct=False).first().pk]
+        return [shown_choice(attempt, question.choices.filter(is_correct=False).first())]
     if kind == QuestionType.SHORT_ANSWER:
         return "something else"
     if kind == QuestionType.NUMERIC:

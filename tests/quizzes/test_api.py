@@ -23,6 +23,7 @@ from .factories import (
     make_empty_quiz,
     make_module,
     right_answer,
+    shown_choice,
     wrong_answer,
 )
 
@@ -140,7 +141,7 @@ def test_start_returns_the_questions_in_layout_order_without_answers(client, qui
     for question, item in zip(data["questions"], attempt.layout, strict=True):
         assert set(question) == {"id", "type", "prompt_html", "points", "choices", "prompts",
                                  "options"}  # fmt: skip
-        assert [c["id"] for c in question["choices"]] == item["choices"]
+        assert [c["id"] for c in question["choices"]] == [o for o, _c in item["choices"]]
         for choice in question["choices"]:
             assert set(choice) == {"id", "text"}
     assert [c["text"] for c in by_type["true_false"]["choices"]] == ["True", "False"]
@@ -230,8 +231,7 @@ def test_saving_merges_answers_by_question(client, quiz):
     response = client.patch(attempt_url(attempt.pk), {"answers": rest}, format="json")
     assert response.json()["answers"] == answers
     assert response.json()["answers_saved_at"]
-    attempt.refresh_from_db()
-    assert attempt.answers == answers
+    assert client.get(attempt_url(attempt.pk)).json()["answers"] == answers
 
 
 def test_answers_in_every_format_are_accepted(client, quiz):
@@ -245,29 +245,38 @@ def test_answers_in_every_format_are_accepted(client, quiz):
         )
         assert response.status_code == 200, (value, response.content)
     single = by_type["single_choice"]
-    choice = single.choices.first().pk
+    choice = single.choices.first()
     response = client.patch(
-        attempt_url(attempt.pk), {"answers": {str(single.pk): str(choice)}}, format="json"
+        attempt_url(attempt.pk),
+        {"answers": {str(single.pk): f" {shown_choice(attempt, choice)} "}},
+        format="json",
     )
-    assert response.json()["answers"][str(single.pk)] == choice  # stored as an id
+    assert response.json()["answers"][str(single.pk)] == shown_choice(attempt, choice)
+    attempt.refresh_from_db()
+    assert attempt.answers[str(single.pk)] == choice.pk  # stored by its id in the quiz
 
 
 def _bad_values(quiz, attempt):
     """(question, value) pairs that do not fit, for every type."""
     q = {question.type: question for question in quiz.questions.all()}
-    other_choice = q["true_false"].choices.first().pk  # a choice of another question
+    # A choice of another question, as shown in the attempt.
+    other_choice = shown_choice(attempt, q["true_false"].choices.first())
+    own_choice = q["single_choice"].choices.first()
     matching = q["matching"]
     pair = str(matching.pairs.first().pk)
     option = next(i for i in attempt.layout if i["question"] == matching.pk)["options"][0][0]
     return [
-        (q["single_choice"], [q["single_choice"].choices.first().pk]),
+        (q["single_choice"], [shown_choice(attempt, own_choice)]),
+        (q["single_choice"], own_choice.pk),  # its id in the quiz, not as the attempt shows it
+        (q["single_choice"], str(own_choice.pk)),
         (q["single_choice"], "the first one"),
         (q["single_choice"], other_choice),
         (q["single_choice"], 10**12),
         (q["single_choice"], {"id": 1}),
         (q["true_false"], True),
         (q["true_false"], "true"),
-        (q["multiple_response"], q["multiple_response"].choices.first().pk),
+        (q["multiple_response"], shown_choice(attempt, q["multiple_response"].choices.first())),
+        (q["multiple_response"], [q["multiple_response"].choices.first().pk]),
         (q["multiple_response"], "1,2"),
         (q["multiple_response"], [other_choice]),
         (q["short_answer"], 42),
@@ -415,8 +424,12 @@ def test_submit_grades_and_gives_the_review_after_each_attempt(client, quiz):
     )
     assert single["feedback_html"] == "<p>Yes: <em>protect</em>, respect, remedy.</p>"
     picked = next(c for c in single["choices"] if c["selected"])
-    assert (picked["id"], picked["correct"], picked["feedback"]) == (choice.pk, True,
-                                                                     "Right choice.")  # fmt: skip
+    assert (picked["id"], picked["correct"], picked["feedback"]) == (
+        shown_choice(attempt, choice),
+        True,
+        "Right choice.",
+    )
+    assert single["answer"] == picked["id"]
     numeric = review["numeric"]
     assert (numeric["correct"], numeric["answer"], numeric["numeric_answer"]) == (
         False,
@@ -722,3 +735,70 @@ def test_quiz_endpoints_are_in_the_openapi_schema_without_warnings(tmp_path, db)
         "/api/v1/attempts/{id}/submit/",
     ):
         assert f"{path}:" in schema
+
+
+# --- Choice ids --------------------------------------------------------------------------------
+
+
+def test_choice_ids_shown_do_not_follow_the_authors_order(participant, db):
+    """An author who writes the right answer first must not give it away through the ids."""
+    import random
+
+    from quizzes import selectors, services
+
+    quiz = make_empty_quiz(shuffle_choices=True)
+    question = add_single_choice(
+        quiz, choices=[(f"Choice {n}", n == 0, "") for n in range(5)]
+    )  # the right one written first
+    authored = list(question.choices.order_by("order").values_list("pk", flat=True))
+    enrol_in(participant, quiz.course)
+    ranks = set()
+    for seed in range(12):
+        attempt, _ = services.start_attempt(participant, quiz, rng=random.Random(seed))
+        shown = selectors.get_attempt_questions(attempt)[0].choices
+        ids = {view.text: view.id for view in shown}
+        in_authored_order = [ids[f"Choice {n}"] for n in range(5)]
+        assert not {str(pk) for pk in authored} & set(ids.values())
+        assert len(set(ids.values())) == 5
+        ranks.add(sorted(in_authored_order).index(in_authored_order[0]))
+        services.submit_attempt(attempt)
+    assert len(ranks) > 1  # the right answer's id is not always the lowest (or any one rank)
+
+
+def test_choices_keep_their_ids_for_the_whole_attempt(client, quiz):
+    data = start(client, quiz)
+    attempt = Attempt.objects.get(pk=data["id"])
+    multiple = quiz.questions.get(type="multiple_response")
+    shown = next(q for q in data["questions"] if q["id"] == multiple.pk)["choices"]
+    picked = [shown[-1]["id"], shown[0]["id"]]
+    saved = client.patch(
+        attempt_url(attempt.pk), {"answers": {str(multiple.pk): picked}}, format="json"
+    )
+    assert saved.json()["answers"] == {str(multiple.pk): [shown[0]["id"], shown[-1]["id"]]}
+    again = client.post(attempts_url(quiz), format="json").json()
+    assert next(q for q in again["questions"] if q["id"] == multiple.pk)["choices"] == shown
+    result = client.post(submit_url(attempt.pk), format="json").json()
+    review = next(q for q in result["review"] if q["id"] == multiple.pk)
+    assert [c["id"] for c in review["choices"]] == [c["id"] for c in shown]
+    assert [c["id"] for c in review["choices"] if c["selected"]] == review["answer"]
+    assert review["answer"] == [shown[0]["id"], shown[-1]["id"]]
+
+
+def test_an_attempt_started_before_opaque_choice_ids_keeps_working(client, quiz):
+    """Attempts started before choices had opaque ids list bare choice ids in their layout."""
+    data = start(client, quiz)
+    attempt = Attempt.objects.get(pk=data["id"])
+    for item in attempt.layout:
+        item["choices"] = [choice for _opaque, choice in item["choices"]]
+    attempt.save(update_fields=["layout"])
+    single = quiz.questions.get(type="single_choice")
+    right = single.choices.get(is_correct=True).pk
+    shown = next(q for q in client.get(attempt_url(attempt.pk)).json()["questions"]
+                 if q["id"] == single.pk)["choices"]  # fmt: skip
+    assert sorted(c["id"] for c in shown) == sorted(str(c.pk) for c in single.choices.all())
+    saved = client.patch(attempt_url(attempt.pk), {"answers": {str(single.pk): right}},
+                         format="json")  # fmt: skip
+    assert saved.json()["answers"] == {str(single.pk): str(right)}
+    result = client.post(submit_url(attempt.pk), format="json").json()
+    review = next(q for q in result["review"] if q["id"] == single.pk)
+    assert (review["outcome"], review["answer"]) == ("correct", str(right))

@@ -16,6 +16,7 @@ from quizzes.grading import (
     grade_question,
     normalise_text,
     parse_number,
+    shown_answer,
 )
 
 
@@ -42,7 +43,8 @@ def choice_question(kind="single_choice", *, right=1, wrong=2, **fields):
         feedback_incorrect="not quite",
         **fields,
     )
-    return question, LayoutItem(question=10, choices=tuple(c.id for c in choices))
+    # Shown under opaque ids made for the attempt; stored answers name the choice ids.
+    return question, LayoutItem(question=10, choices=tuple((f"c{c.id}", c.id) for c in choices))
 
 
 def matching_question(pairs=None, **fields):
@@ -358,9 +360,11 @@ def test_matching_prompts_with_the_same_answer_share_one_option():
         ("single_choice", True),
         ("single_choice", 1.0),
         ("single_choice", 99),
+        ("single_choice", 1),  # a choice's id in the quiz, not as the attempt shows it
         ("multiple_response", 1),
         ("multiple_response", "1,2"),
-        ("multiple_response", [1, 99]),
+        ("multiple_response", ["c1", "c99"]),
+        ("multiple_response", [1, 2]),
         ("multiple_response", [[1]]),
         ("short_answer", 42),
         ("short_answer", ["a"]),
@@ -397,8 +401,28 @@ def test_empty_answers_clear_the_saved_answer():
 
 def test_multiple_response_answer_is_stored_in_the_shown_order_without_duplicates():
     question, item = choice_question("multiple_response", right=2, wrong=2)
-    item = LayoutItem(question=item.question, choices=(4, 2, 3, 1))
-    assert clean_answer(question, item, [1, "2", 2, 4]) == [4, 2, 1]
+    item = LayoutItem(question=item.question, choices=(("d", 4), ("b", 2), ("c", 3), ("a", 1)))
+    assert clean_answer(question, item, ["a", " b", "b", "d"]) == [4, 2, 1]
+
+
+def test_choices_are_given_by_their_ids_in_the_attempt_and_stored_by_their_ids_in_the_quiz():
+    question, item = choice_question("single_choice")
+    assert clean_answer(question, item, "c2") == 2
+    assert shown_answer(item, 2) == "c2"
+    question, item = choice_question("multiple_response", right=2, wrong=2)
+    assert clean_answer(question, item, ["c4", "c1"]) == [1, 4]
+    assert shown_answer(item, [1, 4]) == ["c1", "c4"]
+    assert shown_answer(item, None) is None
+    assert shown_answer(LayoutItem(question=1), "joint procurement") == "joint procurement"
+
+
+def test_an_attempt_started_before_opaque_ids_shows_and_takes_the_choice_ids():
+    question, _item = choice_question("multiple_response", right=2, wrong=2)
+    item = LayoutItem.from_json({"question": 10, "choices": [3, 1, 2, 4]})
+    assert item.choices == (("3", 3), ("1", 1), ("2", 2), ("4", 4))
+    assert clean_answer(question, item, [1, "2"]) == [1, 2]
+    assert shown_answer(item, [1, 2]) == ["1", "2"]
+    assert LayoutItem.from_json(item.to_json()) == item
 
 
 def test_attempt_score_is_rounded_down_and_passing_is_judged_exactly():

@@ -15,6 +15,7 @@ from tests.quizzes.factories import (
     enrol_in,
     make_empty_quiz,
     right_answer,
+    shown_choice,
 )
 
 CANARY = "CANARY-7f3a"
@@ -194,3 +195,21 @@ def test_quiz_pages_make_a_bounded_number_of_queries(
         attempt, _ = start_attempt(taker, quiz)
         with django_assert_max_num_queries(10):
             assert client.get(reverse("attempt-detail", args=[attempt.pk])).status_code == 200
+
+
+def test_the_quiz_form_names_choices_by_their_ids_in_the_attempt(client, quiz, taker):
+    client.force_login(taker)
+    attempt, _ = start_attempt(taker, quiz)
+    single = quiz.questions.get(type=QuestionType.SINGLE_CHOICE)
+    url = reverse("attempt-detail", args=[attempt.pk])
+    body = client.get(url).content.decode()
+    for choice in single.choices.all():
+        assert f'value="{shown_choice(attempt, choice)}"' in body
+        assert f'value="{choice.pk}"' not in body
+
+    right = right_answer(single, attempt)
+    client.post(url, {"action": "save", f"q-{single.pk}": right})
+    assert f'value="{right}" checked' in client.get(url).content.decode()
+    client.post(url, {"action": "submit", f"q-{single.pk}": right})  # the form sends all
+    attempt.refresh_from_db()
+    assert attempt.results[str(single.pk)]["outcome"] == "correct"

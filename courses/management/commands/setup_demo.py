@@ -63,6 +63,7 @@ class Command(BaseCommand):
             admin.password = password_hash
             admin.save(update_fields=["password"])
             _verify_email(admin)
+            credentials.parent.mkdir(parents=True, exist_ok=True)  # settings make no folder
             credentials.write_text(f"{DEMO_ADMIN_EMAIL}\n{password}\n", encoding="utf-8")
             credentials.chmod(0o600)
         email, password = credentials.read_text(encoding="utf-8").split()
