@@ -5,7 +5,8 @@ from django.utils.translation import ngettext
 from quizzes.models import Quiz
 
 from .models import Cohort, Course, Enrolment, EnrolmentStatus, Lesson, Module, ModuleDueDate
-from .services.enrolment import ensure_default_cohort, withdraw
+from .services.enrolment import withdraw
+from .services.publishing import publish_course
 
 
 class ModuleInline(admin.TabularInline):
@@ -34,9 +35,9 @@ class CourseAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # the list's Published column too
         if obj.published:
-            ensure_default_cohort(obj)
+            publish_course(obj)
 
 
 class LessonInline(admin.StackedInline):

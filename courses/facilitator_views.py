@@ -17,6 +17,7 @@ from elearn.errors import DomainError
 
 from .exceptions import InvalidUpload, UploadAlreadyApplied
 from .models import Cohort, EnrolmentUpload
+from .selectors import get_managed_cohort, list_managed_cohorts
 from .services import bulk
 
 
@@ -71,21 +72,17 @@ GROUP_LABELS = {
 }
 
 
-def _managed_cohort(request, cohort_id: int) -> Cohort:
-    return get_object_or_404(bulk.list_managed_cohorts(request.user), pk=cohort_id)
-
-
 @login_required
 @require_GET
 def cohort_list(request):
-    cohorts = bulk.list_managed_cohorts(request.user)
+    cohorts = list_managed_cohorts(request.user)
     return render(request, "courses/facilitate/cohort_list.html", {"cohorts": cohorts})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol_upload(request, cohort_id):
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     if request.method == "POST":
         form = EnrolmentUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -104,7 +101,7 @@ def enrol_upload(request, cohort_id):
 @login_required
 @require_GET
 def enrol_preview(request, cohort_id, token):
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     upload = get_object_or_404(EnrolmentUpload, cohort=cohort, token=token)
     upload.cohort = cohort
     preview = bulk.describe_upload(upload)
@@ -120,7 +117,7 @@ def enrol_preview(request, cohort_id, token):
 @login_required
 @require_POST
 def enrol_confirm(request, cohort_id, token):
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     upload = get_object_or_404(EnrolmentUpload, cohort=cohort, token=token)
     try:
         summary = bulk.apply_enrolment_upload(upload, by=request.user)

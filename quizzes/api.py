@@ -77,6 +77,13 @@ class AttemptListSerializer(serializers.ModelSerializer):
 
 
 class ChoiceViewSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        help_text="Opaque, made for the attempt; says nothing about the author's order."
+    )
+    text = serializers.CharField()
+
+
+class PromptViewSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
 
@@ -92,12 +99,12 @@ class QuestionViewSerializer(serializers.Serializer):
     prompt_html = serializers.CharField()
     points = serializers.IntegerField()
     choices = ChoiceViewSerializer(many=True, help_text="Choice questions, in the shown order.")
-    prompts = ChoiceViewSerializer(many=True, help_text="Matching: the prompts (pair ids).")
+    prompts = PromptViewSerializer(many=True, help_text="Matching: the prompts (pair ids).")
     options = OptionViewSerializer(many=True, help_text="Matching: the answers to choose from.")
 
 
 class ChoiceReviewSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.CharField(help_text="The choice's opaque id in the attempt.")
     text = serializers.CharField()
     correct = serializers.BooleanField()
     selected = serializers.BooleanField()
@@ -160,8 +167,8 @@ class AttemptSerializer(serializers.Serializer):
 class AnswersSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
-        help_text="By question id. A choice id; a list of choice ids; text; a number or text; "
-        "or {pair id: option id} for matching. Null clears an answer.",
+        help_text="By question id. A choice's id as shown in the attempt; a list of them; text; "
+        "a number or text; or {pair id: option id} for matching. Null clears an answer.",
     )
 
 
@@ -290,7 +297,8 @@ def _id_parameter(what: str) -> OpenApiParameter:
 class QuizViewSet(viewsets.GenericViewSet):
     """A quiz's settings and the signed-in user's own record at it (no questions).
 
-    Enrolled participants, facilitators and admins may read it; anyone else gets not_enrolled.
+    Enrolled participants, facilitators and admins may read it; anyone else gets not_enrolled
+    (quizzes.selectors.check_quiz_access, which the quiz page follows too).
     """
 
     queryset = Quiz.objects.none()
@@ -339,7 +347,9 @@ class QuizAttemptsView(mixins.ListModelMixin, GenericAPIView):
         return selectors.list_attempts(self.request.user, self.quiz)
 
     def get(self, request, quiz_id):
-        """The signed-in participant's own attempts at the quiz, latest first."""
+        """The signed-in participant's own attempts at the quiz, latest first. Attempts are one's
+        own, as each attempt is: no enrolment is needed (a withdrawn participant finds here the
+        attempt they may still finish)."""
         self.quiz = selectors.get_quiz_for(request.user, quiz_id)
         services.close_expired_attempt(request.user, self.quiz)
         return self.list(request)
@@ -395,7 +405,7 @@ class AttemptViewSet(viewsets.GenericViewSet):
             SavedAnswersSerializer(
                 {
                     "id": attempt.pk,
-                    "answers": attempt.answers,
+                    "answers": selectors.get_saved_answers(attempt),
                     "answers_saved_at": attempt.answers_saved_at,
                     "deadline": attempt.deadline,
                 }

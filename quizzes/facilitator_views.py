@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from courses.selectors import get_managed_cohort
+
 from . import statistics
 from .analysis import (
     ATTEMPT_SETS,
@@ -38,7 +40,7 @@ NEGATIVE_DISCRIMINATION = gettext_lazy(
 @login_required
 @require_GET
 def cohort_quizzes(request, cohort_id):
-    cohort = statistics.get_managed_cohort(request.user, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     context = {
         "cohort": cohort,
         "cohort_name": _cohort_name(cohort),

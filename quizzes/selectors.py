@@ -19,16 +19,23 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import Course, Enrolment
-from courses.services.enrolment import get_current_enrolment
+from courses.selectors.access import get_current_enrolment
 
 from .exceptions import NotEnrolled
-from .grading import LayoutItem, QuestionData, matching_marks, picked_choices
+from .grading import (
+    LayoutItem,
+    QuestionData,
+    matching_marks,
+    picked_choices,
+    shown_answer,
+    shown_answers,
+)
 from .models import Attempt, AttemptStatus, Question, QuestionType, Quiz, ReviewPolicy
 
 
 @dataclass(frozen=True)
 class ChoiceView:
-    id: int
+    id: str  # opaque, made for the attempt (grading.LayoutItem)
     text: str
 
 
@@ -59,7 +66,7 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class ChoiceReview:
-    id: int
+    id: str
     text: str
     correct: bool
     selected: bool
@@ -143,8 +150,10 @@ def get_quiz_for(user: User, quiz_id: int) -> Quiz:
 
 
 def check_quiz_access(user: User, quiz: Quiz) -> Enrolment | None:
-    """The user's current enrolment in the quiz's course. Facilitators and admins may read a
-    quiz without one (None); anyone else raises NotEnrolled."""
+    """Who may see a quiz (its settings and their own record at it), on its page and in the
+    API alike: a participant with a current enrolment in its course (returned), facilitators
+    (the Facilitators group) and admins (None: they read it, but take it only if enrolled).
+    Anyone else raises NotEnrolled (403 not_enrolled), including a withdrawn participant."""
     enrolment = get_current_enrolment(user, quiz.course)
     if enrolment is None and not (user.is_staff or user.is_facilitator):
         raise NotEnrolled()
@@ -178,8 +187,9 @@ def get_quiz_summary(user: User, quiz: Quiz, *, enrolled: bool) -> QuizSummary:
 
 
 def get_attempt_for(user: User, attempt_id: int) -> Attempt:
-    """The user's own attempt, with its quiz and course; Http404 for anyone else's, so that
-    whether an attempt exists is not revealed."""
+    """The user's own attempt, with its quiz and course; Http404 for anyone else's (admins and
+    facilitators included), so that whether an attempt exists is not revealed. No enrolment is
+    needed: a participant withdrawn mid-attempt may still finish it."""
     attempt = (
         Attempt.objects.select_related("quiz__course")
         .filter(pk=attempt_id, user_id=user.pk)
@@ -225,12 +235,18 @@ def get_attempt_detail(attempt: Attempt, *, now: datetime | None = None) -> Atte
         return AttemptDetail(
             attempt=attempt,
             questions=get_attempt_questions(attempt),
-            answers=dict(attempt.answers),
+            answers=get_saved_answers(attempt),
             seconds_remaining=remaining,
         )
     return AttemptDetail(
         attempt=attempt, review=get_attempt_review(attempt) if review_allowed(attempt) else None
     )
+
+
+def get_saved_answers(attempt: Attempt) -> dict[str, Any]:
+    """The attempt's saved answers by question id, as the participant gives them: choices by
+    their opaque ids in the attempt. No query."""
+    return shown_answers([LayoutItem.from_json(item) for item in attempt.layout], attempt.answers)
 
 
 def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
@@ -249,7 +265,7 @@ def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
                 type=question.type,
                 prompt_html=question.prompt_html,
                 points=question.points,
-                choices=[ChoiceView(c, choices[c].text) for c in item.choices if c in choices],
+                choices=[ChoiceView(o, choices[c].text) for o, c in item.choices if c in choices],
                 prompts=[PromptView(p, pairs[p].prompt) for p in item.prompts if p in pairs],
                 options=[
                     OptionView(token, pairs[pair].answer)
@@ -306,16 +322,16 @@ def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
                 feedback_html=(
                     question.feedback_correct_html if correct else question.feedback_incorrect_html
                 ),
-                answer=answer,
+                answer=shown_answer(item, answer),
                 choices=[
                     ChoiceReview(
-                        id=c,
+                        id=o,
                         text=choices[c].text,
                         correct=choices[c].is_correct,
                         selected=c in picked,
                         feedback=choices[c].feedback,
                     )
-                    for c in item.choices
+                    for o, c in item.choices
                     if c in choices
                 ],
                 prompts=prompts,

@@ -4,7 +4,7 @@ it reads, with a fixed number of queries whatever the number of attempts.
 Who: the facilitators of a cohort see its analysis, admins every cohort's and the analysis of
 all attempts at a quiz (no cohort). Anyone else gets Http404, as for a cohort or quiz that does
 not exist, so that existence does not leak. Access is checked on every read (a facilitator
-removed from a cohort loses it at once).
+removed from a cohort loses it at once): courses.selectors.access.get_managed_cohort.
 
 Which attempts, for a cohort: the submitted attempts at the quiz of the people with a current
 enrolment (active or completed) in the cohort, whenever they were made (attempts do not record
@@ -26,8 +26,7 @@ from django.utils.html import strip_tags
 
 from accounts.models import User
 from courses.models import Cohort, Enrolment
-from courses.services.bulk import list_managed_cohorts
-from courses.services.enrolment import CURRENT
+from courses.selectors.access import CURRENT, get_managed_cohort
 
 from .analysis import (
     ATTEMPT_SETS,
@@ -62,15 +61,6 @@ class QuizStatistics:
 def statistics_min_cell() -> int:
     """K of the small-cell rule: aggregates of fewer than K participants are not shown."""
     return int(getattr(settings, "STATISTICS_MIN_CELL", DEFAULT_MIN_CELL))
-
-
-def get_managed_cohort(user: User, cohort_id: int) -> Cohort:
-    """The cohort, with its course and numbers of active and completed enrolments, if the user
-    manages it (courses.services.bulk.list_managed_cohorts); Http404 otherwise. One query."""
-    cohort = list_managed_cohorts(user).filter(pk=cohort_id).first()
-    if cohort is None:
-        raise Http404("No such cohort.")
-    return cohort
 
 
 def get_cohort_quiz(cohort: Cohort, quiz_id: int) -> Quiz:

@@ -7,19 +7,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.outline import get_outline
-from courses.services.enrolment import get_current_enrolment
 from elearn.errors import DomainError
 
 from . import selectors, services
-from .exceptions import AlreadySubmitted, InvalidAnswers, TimeUp
+from .exceptions import AlreadySubmitted, InvalidAnswers, NotEnrolled, TimeUp
 from .models import QuestionType
 
 
 @login_required
 def quiz_detail(request, quiz_id):
+    """The quiz's settings and one's own record at it, for those who may see it (the API's
+    rule: selectors.check_quiz_access); anyone else gets a 403 page that links to enrolment."""
     quiz = selectors.get_quiz_for(request.user, quiz_id)
+    try:
+        enrolment = selectors.check_quiz_access(request.user, quiz)
+    except NotEnrolled as error:
+        context = {"quiz": quiz, "course": quiz.course, "message": error.message}
+        return render(request, "quizzes/quiz_not_enrolled.html", context, status=403)
     services.close_expired_attempt(request.user, quiz)
-    enrolment = get_current_enrolment(request.user, quiz.course)
     summary = selectors.get_quiz_summary(request.user, quiz, enrolled=enrolment is not None)
     context = {
         "quiz": quiz,

@@ -13,7 +13,7 @@ from quizzes.models import Quiz
 
 from ..models import Cohort, Course, EnrolmentStatus, Module
 from ..outline import get_outline
-from ..services.enrolment import get_current_enrolment
+from .access import get_current_enrolment
 from .lesson_page import progress_for
 
 

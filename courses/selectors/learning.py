@@ -1,19 +1,17 @@
-"""Reads for a learner's own page (My learning) and for the cohorts a facilitator manages."""
+"""Reads for a learner's own page (My learning)."""
 
 from datetime import date
 
 from django.db.models import Value
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus
 from quizzes.models import Attempt
 
-from ..models import Cohort, DueDateExtension, Enrolment, LessonCompletion, ModuleDueDate
+from ..models import DueDateExtension, Enrolment, LessonCompletion, ModuleDueDate
 from ..outline import get_outlines
 from ..progress import compute_progress
-from ..services.bulk import list_managed_cohorts
-from ..services.enrolment import CURRENT
+from .access import CURRENT
 
 
 def get_my_learning(user) -> list[dict]:
@@ -84,10 +82,3 @@ def get_my_learning(user) -> list[dict]:
             }
         )
     return rows
-
-
-def get_managed_cohort(user, cohort_id: int) -> Cohort:
-    """A cohort the user manages (admins: any), with its course; Http404 for any other, so
-    that a cohort's existence does not leak. Read afresh: a facilitator removed from the
-    cohort loses it at once."""
-    return get_object_or_404(list_managed_cohorts(user), pk=cohort_id)

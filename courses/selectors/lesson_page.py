@@ -11,7 +11,7 @@ from quizzes.models import Attempt, Quiz
 from ..models import Course, Enrolment, Lesson, LessonCompletion
 from ..outline import Outline, get_outline
 from ..progress import CourseProgress, compute_progress
-from ..services.enrolment import CURRENT
+from .access import CURRENT
 
 
 def progress_for(user, outline: Outline, enrolment: Enrolment) -> CourseProgress:

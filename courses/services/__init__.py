@@ -1,7 +1,8 @@
 """Everything that changes courses, cohorts, enrolments and progress.
 
-packages: course packages in and out; enrolment: cohorts and enrolments; progress: lesson
-completion, last lesson visited and course completion.
+packages: course packages in and out; publishing: publish_course (a published course has its
+default cohort); enrolment: cohorts and enrolments; progress: lesson completion, last lesson
+visited and course completion; bulk: enrolment of many at once (CSV, uploads, invitations).
 """
 
 from .packages import (
@@ -11,6 +12,7 @@ from .packages import (
     export_course_package,
     import_course_package,
 )
+from .publishing import publish_course
 
 __all__ = [
     "ImportResult",
@@ -18,4 +20,5 @@ __all__ = [
     "course_spec",
     "export_course_package",
     "import_course_package",
+    "publish_course",
 ]

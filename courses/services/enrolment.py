@@ -20,22 +20,25 @@ from ..exceptions import (
 )
 from ..models import Cohort, Course, Enrolment, EnrolmentStatus
 
-CURRENT = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+# Who may do what is decided in courses.selectors.access; imported here too for the services'
+# callers that name these from their old place.
+from ..selectors.access import CURRENT, can_manage_cohort, get_current_enrolment
 
-
-def get_current_enrolment(user: User, course: Course) -> Enrolment | None:
-    """The user's enrolment in the course that is not withdrawn (active or completed), if any."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Enrolment.objects.select_related("cohort")
-        .filter(user=user, course=course, status__in=CURRENT)
-        .first()
-    )
+__all__ = [
+    "CURRENT",
+    "can_close_cohort",
+    "can_manage_cohort",
+    "close_cohort",
+    "enrol",
+    "ensure_default_cohort",
+    "get_current_enrolment",
+    "withdraw",
+]
 
 
 def ensure_default_cohort(course: Course) -> Cohort:
-    """The course's self-paced default cohort, created the first time it is needed."""
+    """The course's self-paced default cohort, created the first time it is needed (see
+    courses.services.publishing.publish_course, which every door that publishes calls)."""
     cohort = Cohort.objects.filter(course=course, is_default=True).first()
     if cohort is not None:
         return cohort
@@ -45,15 +48,6 @@ def ensure_default_cohort(course: Course) -> Cohort:
             return Cohort.objects.create(course=course, is_default=True, name="Self-paced")
     except IntegrityError:  # created at the same moment by another request
         return Cohort.objects.get(course=course, is_default=True)
-
-
-def can_manage_cohort(user: User, cohort: Cohort) -> bool:
-    """Admins manage every cohort; facilitators the cohorts they facilitate."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    return cohort.facilitators.filter(pk=user.pk).exists()
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from ..packages import (
     read_package,
     write_package,
 )
-from .enrolment import ensure_default_cohort
+from .publishing import publish_course
 
 
 @dataclass
@@ -124,7 +124,7 @@ def apply_course_spec(spec: CourseSpec) -> ImportResult:
         result.count("modules", "deleted")
     leftovers.delete()
     if course.published:
-        ensure_default_cohort(course)
+        publish_course(course)
     return result
 
 

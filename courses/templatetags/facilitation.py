@@ -8,7 +8,7 @@ import time
 
 from django import template
 
-from courses.services.bulk import offers_facilitation as _offers_facilitation
+from courses.selectors import offers_facilitation as _offers_facilitation
 
 register = template.Library()
 

@@ -19,6 +19,7 @@ from courses.services.bulk import (
     list_managed_cohorts,
     parse_enrolment_csv,
     preview_enrolment_upload,
+    uploads,
 )
 from courses.services.enrolment import ensure_default_cohort
 from courses.tasks import send_invitation_task
@@ -345,7 +346,7 @@ def test_a_failure_midway_applies_nothing(
         by=facilitator,
     )
     calls = Counter()
-    real_enrol, real_save = bulk.enrol, EnrolmentUpload.save
+    real_enrol, real_save = uploads.enrol, EnrolmentUpload.save
 
     def enrol_failing_on_the_third(user, cohort, **kwargs):
         calls["enrol"] += 1
@@ -358,7 +359,7 @@ def test_a_failure_midway_applies_nothing(
             raise RuntimeError("database went away")
         return real_save(self, *args, **kwargs)
 
-    monkeypatch.setattr(bulk, "enrol", enrol_failing_on_the_third)
+    monkeypatch.setattr(uploads, "enrol", enrol_failing_on_the_third)
     monkeypatch.setattr(EnrolmentUpload, "save", save_failing)
 
     with pytest.raises(RuntimeError):
