@@ -87,10 +87,11 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Re-issue the selected certificates with the current name"))
     def reissue_selected(self, request, queryset):
-        count = 0
-        for certificate in queryset.filter(status=CertificateStatus.ISSUED):
-            services.reissue_certificate(certificate, by=request.user)
-            count += 1
+        enrolment_ids = list(
+            queryset.filter(status=CertificateStatus.ISSUED).values_list("enrolment_id", flat=True)
+        )
+        outcome = services.issue_certificates(enrolment_ids, reissue=True, by=request.user)
+        count = len(enrolment_ids) - len(outcome.failed)
         self.message_user(
             request,
             ngettext("%(count)d certificate re-issued.", "%(count)d certificates re-issued.", count)

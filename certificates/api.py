@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, renderers, serializers
@@ -7,7 +6,7 @@ from rest_framework.views import APIView
 
 from . import selectors
 from .models import CertificateStatus
-from .views import VerificationThrottle
+from .views import VerificationThrottle, pdf_response
 
 
 class VerificationSerializer(serializers.Serializer):
@@ -36,7 +35,7 @@ class VerifyView(APIView):
         data = {
             "code": certificate.code,
             "status": certificate.status,
-            "valid": certificate.status == "issued",
+            "valid": certificate.is_valid,
             "participant_name": certificate.participant_name,
             "course_title": certificate.course_title,
             "completed_on": certificate.completed_on,
@@ -73,13 +72,7 @@ class PdfView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="the PDF")})
     def get(self, request, code):
-        certificate = selectors.get_certificate_pdf_for(request.user, code)
-        return FileResponse(
-            certificate.pdf.open("rb"),
-            as_attachment=True,
-            filename=f"certificate-{certificate.code}.pdf",
-            content_type="application/pdf",
-        )
+        return pdf_response(selectors.get_certificate_pdf_for(request.user, code))
 
 
 class CertificateSerializer(serializers.Serializer):

@@ -2,11 +2,19 @@
 
 import secrets
 
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Course, Enrolment
+
+from .exceptions import (
+    BatchFinished,
+    CertificateNotIssued,
+    CertificateRevoked,
+    RevocationReasonMissing,
+)
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or typed is unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -65,6 +73,45 @@ class CertificateTemplate(models.Model):
         return str(self.course)
 
 
+class CertificateQuerySet(models.QuerySet):
+    def mark_issued(self, stored: list[tuple["Certificate", str, str]]) -> list["Certificate"]:
+        """Pending to issued, each (certificate, PDF's stored name, its SHA-256) pointing at
+        its PDF: the only write that issues a certificate. Returns those this call moved.
+
+        One locked read and one UPDATE for all: of two deliveries of the same work only the
+        first moves a certificate, the second finds it issued (a no-op). A revoked certificate
+        is not issued again.
+        """
+        files = {certificate.pk: (name, digest) for certificate, name, digest in stored}
+        with transaction.atomic():
+            states = dict(self.select_for_update().filter(pk__in=files).values_list("pk", "status"))
+            if CertificateStatus.REVOKED in states.values():
+                raise CertificateRevoked()
+            moving = [pk for pk, status in states.items() if status == CertificateStatus.PENDING]
+            if not moving:
+                return []
+            issued = {
+                "status": CertificateStatus.ISSUED,
+                "issued_at": timezone.now(),
+                "needs_attention": False,
+                "last_error": "",
+            }
+            per_row = {
+                field: models.Case(
+                    *[models.When(pk=pk, then=models.Value(files[pk][i])) for pk in moving],
+                    output_field=models.CharField(),
+                )
+                for i, field in enumerate(["pdf", "pdf_sha256"])
+            }
+            self.filter(pk__in=moving).update(**issued, **per_row)
+        moved = [c for c, _name, _digest in stored if c.pk in moving]
+        for certificate in moved:
+            certificate.pdf.name, certificate.pdf_sha256 = files[certificate.pk]
+            for name, value in issued.items():
+                setattr(certificate, name, value)
+        return moved
+
+
 class Certificate(models.Model):
     """What was certified, frozen at issue: later changes to the course or the profile do not
     change a certificate (a re-issue does, keeping the code)."""
@@ -101,18 +148,21 @@ class Certificate(models.Model):
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     last_error = models.TextField(blank=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="issued")
+                condition=~models.Q(status=CertificateStatus.ISSUED)
                 | (models.Q(issued_at__isnull=False) & ~models.Q(pdf_sha256="")),
                 name="issued_certificate_has_pdf",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="revoked") | models.Q(revoked_at__isnull=False),
+                condition=~models.Q(status=CertificateStatus.REVOKED)
+                | models.Q(revoked_at__isnull=False),
                 name="revoked_certificate_has_time",
             ),
         ]
@@ -122,6 +172,53 @@ class Certificate(models.Model):
 
     def get_absolute_url(self):
         return reverse("certificate-verify-code", kwargs={"code": self.code})
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == CertificateStatus.ISSUED
+
+    def revoke(self, *, reason: str, by) -> bool:
+        """Issued to revoked, with a reason (shown on verification) and who did it (kept for
+        the admin). True if this call made the move; revoking again changes nothing. Call it
+        on a row locked for update."""
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise RevocationReasonMissing()
+        if self.status == CertificateStatus.REVOKED:
+            return False
+        if self.status != CertificateStatus.ISSUED:
+            raise CertificateNotIssued()
+        self.status = CertificateStatus.REVOKED
+        self.revoked_at = timezone.now()
+        self.revoke_reason = reason
+        self.revoked_by = by
+        self.save(update_fields=["status", "revoked_at", "revoke_reason", "revoked_by"])
+        return True
+
+    def reissue(self, *, participant_name: str, pdf_name: str, pdf_sha256: str, by) -> bool:
+        """Point an issued certificate at a new PDF (same code), keeping what it said before in
+        its history. True if this call changed it; the same PDF again changes nothing. Call it
+        on a row locked for update."""
+        if self.status != CertificateStatus.ISSUED:
+            raise CertificateNotIssued()
+        if self.pdf_sha256 == pdf_sha256:
+            return False
+        with transaction.atomic():
+            CertificateRevision.objects.create(
+                certificate=self,
+                participant_name=self.participant_name,
+                course_title=self.course_title,
+                pdf_name=self.pdf.name,
+                pdf_sha256=self.pdf_sha256,
+                issued_at=self.issued_at,
+                replaced_by=by,
+            )
+            self.participant_name = participant_name
+            self.pdf.name = pdf_name
+            self.pdf_sha256 = pdf_sha256
+            self.issued_at = timezone.now()
+            self.save(update_fields=["participant_name", "pdf", "pdf_sha256", "issued_at"])
+        return True
 
 
 class CertificateRevision(models.Model):
@@ -202,7 +299,7 @@ class CertificateBatch(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cohort", "kind"],
-                condition=models.Q(status__in=["queued", "running"]),
+                condition=models.Q(status__in=UNFINISHED_BATCH),
                 name="one_unfinished_batch_per_cohort_and_kind",
             ),
             models.CheckConstraint(
@@ -223,14 +320,31 @@ class CertificateBatch(models.Model):
             return 100
         return int(100 * self.done / self.total) if self.total else 0
 
+    def finish(self, *, error: str = "", **fields) -> bool:
+        """Unfinished to done (or failed, with an error), releasing the lease; `fields` are
+        written with it (the ZIP, the final counts). True if this call finished it; finishing
+        again as before changes nothing, finishing it otherwise is refused."""
+        status = BatchStatus.FAILED if error else BatchStatus.DONE
+        if self.is_finished:
+            if self.status == status:
+                return False
+            raise BatchFinished()
+        now = timezone.now()
+        changes = {"status": status, "error": error[:2000], "claimed_until": None,
+                   "finished_at": now, "updated_at": now, **fields}  # fmt: skip
+        CertificateBatch.objects.filter(pk=self.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(self, name, value)
+        return True
+
 
 class IssuingWakeup(models.Model):
     """A single row: when a worker was last asked to issue new certificates without having
     started on them yet (null: nobody has asked since a worker last started).
 
-    Completions ask through it (services.issuing.wake_certificate_issuing), so that a burst
-    of completions sends one message to the workers, not one each. The messages only wake
-    workers: what is to be issued is read from the database.
+    Completions ask through it (services.waiting.request_certificate), so that a burst of
+    completions sends one message to the workers, not one each. What is to be issued is read
+    from the database.
     """
 
     requested_at = models.DateTimeField(null=True, blank=True)

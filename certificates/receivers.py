@@ -5,7 +5,7 @@ from courses.events import cohort_closed, course_completed
 from courses.models import Cohort
 
 from .models import BatchKind
-from .services import start_certificate_batch, wake_certificate_issuing
+from .services import request_certificate, start_certificate_batch
 from .tasks import reconcile_certificates_task
 
 
@@ -20,8 +20,8 @@ def reconcile_on_worker_start(sender=None, **kwargs):
 @receiver(course_completed)
 def issue_on_completion(sender, enrolment_id, **kwargs):
     # course_completed is sent after commit: the worker will see the completed enrolment. A
-    # burst of completions sends one message (services.together).
-    wake_certificate_issuing()
+    # burst of completions sends one message (services.waiting).
+    request_certificate(enrolment_id)
 
 
 @receiver(cohort_closed)

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from courses.services.enrolment import can_manage_cohort
+from courses.selectors import can_manage_cohort
 
 from .models import Certificate, CertificateStatus, normalise_code
 

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.throttling import SimpleRateThrottle
 
 from courses.models import Cohort
-from courses.services import bulk
+from courses.selectors import get_managed_cohort
 from courses.services.enrolment import can_close_cohort, close_cohort
 from elearn.errors import DomainError
 
 from . import selectors, services
-from .models import BatchKind, BatchStatus, CertificateBatch, normalise_code
+from .models import BatchKind, BatchStatus, Certificate, CertificateBatch, normalise_code
 
 
 class VerificationThrottle(SimpleRateThrottle):
@@ -53,9 +53,16 @@ def verify_code(request, code):
     return render(request, "certificates/verify.html", {"certificate": certificate})
 
 
+@login_required  # the email's link, opened signed out: sign in, then back here
 @require_GET
 def download(request, code):
-    certificate = selectors.get_certificate_pdf_for(request.user, code)
+    """The PDF, for its owner, the cohort's facilitators and admins; 404 for anyone else signed
+    in. Signed out, every code alike goes to sign in, so this does not tell which codes exist."""
+    return pdf_response(selectors.get_certificate_pdf_for(request.user, code))
+
+
+def pdf_response(certificate: Certificate) -> FileResponse:
+    """The certificate's PDF as a download (the page's and the API's)."""
     return FileResponse(
         certificate.pdf.open("rb"),
         as_attachment=True,
@@ -86,16 +93,12 @@ STARTED_MESSAGES = {
 }
 
 
-def _managed_cohort(request, cohort_id: int) -> Cohort:
-    return get_object_or_404(bulk.list_managed_cohorts(request.user), pk=cohort_id)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_certificates(request, cohort_id):
     """The cohort's certificates at a glance, the work on all of them at once (close and issue,
     issue what is missing, re-issue, build a ZIP) and how that work is going."""
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action not in COHORT_ACTIONS:
@@ -165,7 +168,7 @@ def _finished_archive(cohort: Cohort, batch_id: int) -> CertificateBatch:
 @require_GET
 def cohort_certificates_zip(request, cohort_id, batch_id):
     """The ZIP of a cohort's certificates that a finished batch built (the newest is kept)."""
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     batch = _finished_archive(cohort, batch_id)
     try:
         handle = batch.archive.open("rb")
@@ -185,7 +188,7 @@ def cohort_certificates_zip(request, cohort_id, batch_id):
 @never_cache
 def cohort_batch_progress(request, cohort_id, batch_id):
     """How far a batch is, for the page's script (which polls while it runs)."""
-    cohort = _managed_cohort(request, cohort_id)
+    cohort = get_managed_cohort(request.user, cohort_id)
     batch = get_object_or_404(CertificateBatch, pk=batch_id, cohort=cohort)
     failed_text = ""
     if batch.failed:

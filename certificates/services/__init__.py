@@ -1,7 +1,7 @@
-"""Everything that changes certificates: issuing (record, PDF, exactly once; new completions
-together, a batch at a time), changes to issued certificates (revoke, re-issue), the
-participant's email, and work on a whole cohort at once (batches: issue what is missing,
-re-issue, build a ZIP) in the background.
+"""Everything that changes certificates: issuing (issue_certificates: records, PDFs, marked
+issued, exactly once; also re-issuing), new completions asking a worker once for a burst
+(waiting), revocation, the participant's email, and work on a whole cohort at once (batches:
+issue what is missing, re-issue, build a ZIP) in the background.
 """
 
 from .batches import (
@@ -11,44 +11,35 @@ from .batches import (
     start_certificate_batch,
     summarise_cohort_certificates,
 )
-from .changes import reissue_certificate, revoke_certificate
-from .email import (
-    list_certificates_not_emailed,
-    send_certificate_email,
-    send_certificate_emails,
-)
+from .changes import revoke_certificate
+from .email import list_certificates_not_emailed, send_certificate_emails
 from .issuing import (
+    MAX_ATTEMPTS,
+    IssuingOutcome,
     certificate_data,
-    issue_certificate,
+    issue_certificates,
     list_enrolments_missing_a_certificate,
-    record_failure,
     verification_url,
 )
 from .storage import store_atomically
-from .together import (
-    claim_new_certificates,
-    issue_claimed_certificates,
-    wake_certificate_issuing,
-)
+from .waiting import request_certificate, take_waiting_completions
 
 __all__ = [
+    "MAX_ATTEMPTS",
+    "IssuingOutcome",
     "can_start_batch",
     "certificate_data",
-    "claim_new_certificates",
-    "issue_certificate",
-    "issue_claimed_certificates",
+    "issue_certificates",
     "list_certificates_not_emailed",
     "list_enrolments_missing_a_certificate",
     "list_stalled_batches",
-    "record_failure",
-    "reissue_certificate",
+    "request_certificate",
     "revoke_certificate",
     "run_certificate_batch",
-    "send_certificate_email",
     "send_certificate_emails",
     "start_certificate_batch",
     "store_atomically",
     "summarise_cohort_certificates",
+    "take_waiting_completions",
     "verification_url",
-    "wake_certificate_issuing",
 ]

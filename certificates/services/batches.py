@@ -38,10 +38,8 @@ from ..models import (
     CertificateBatch,
     CertificateStatus,
 )
-from .changes import reissue_certificate
-from .issuing import issue_certificate, record_failure, verification_url
+from .issuing import issue_certificates, verification_url
 from .storage import building, publish
-from .together import claim_certificates_of, issue_claimed_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -96,10 +94,7 @@ def run_certificate_batch(batch_id: int) -> bool:
     ids = list(
         items.filter(pk__gt=batch.cursor).order_by("pk").values_list("pk", flat=True)[:CHUNK]
     )
-    if batch.kind == BatchKind.ISSUE:
-        failed = _issue_chunk(batch, ids)
-    else:
-        failed = sum(1 for item_id in ids if not _do_item(batch, item_id))
+    failed = _issue_chunk(batch, ids)
     cursor = ids[-1] if ids else batch.cursor
     finished = len(ids) < CHUNK
     # Progress from what is left past the cursor, not from a running count: a chunk cut short
@@ -177,34 +172,20 @@ def _claim(batch_id: int) -> CertificateBatch | None:
     return CertificateBatch.objects.select_related("cohort", "requested_by").get(pk=batch_id)
 
 
-def _issue_chunk(batch: CertificateBatch, enrolment_ids: list[int]) -> int:
-    """Issue a chunk's certificates; how many failed. Those with no record yet are issued
-    together (services.together: one read, one insert, one update for the chunk); those with a
-    pending record, one by one (issue_certificate finishes what a crash left)."""
-    claimed = claim_certificates_of(enrolment_ids)
-    issued = issue_claimed_certificates(claimed)
-    together = {c.enrolment_id for c in claimed}
-    failed = len(claimed) - len(issued)
-    return failed + sum(
-        1 for item_id in enrolment_ids if item_id not in together and not _do_item(batch, item_id)
-    )
-
-
-def _do_item(batch: CertificateBatch, item_id: int) -> bool:
-    """Issue or re-issue one certificate; a failure is logged and counted, and does not stop
-    the batch (the certificate keeps its own state: the sweep retries a pending one)."""
-    try:
-        if batch.kind == BatchKind.ISSUE:
-            issue_certificate(item_id)
-        else:
-            certificate = Certificate.objects.get(pk=item_id)
-            reissue_certificate(certificate, by=batch.requested_by)
-    except Exception as error:  # one certificate's failure must not stop the other 499
-        logger.exception("certificate batch %s: item %s failed", batch.pk, item_id)
-        if batch.kind == BatchKind.ISSUE:
-            record_failure(item_id, repr(error), give_up=False)
-        return False
-    return True
+def _issue_chunk(batch: CertificateBatch, item_ids: list[int]) -> int:
+    """Issue (or re-issue) a chunk's certificates together with issue_certificates; how many
+    failed. A failure does not stop the chunk: the certificate keeps its own state, and the
+    sweep retries a pending one."""
+    if batch.kind == BatchKind.ISSUE:
+        outcome = issue_certificates(item_ids)
+    else:
+        enrolment_ids = Certificate.objects.filter(pk__in=item_ids).values_list(
+            "enrolment_id", flat=True
+        )
+        outcome = issue_certificates(enrolment_ids, reissue=True, by=batch.requested_by)
+    for enrolment_id in outcome.failed:
+        logger.error("certificate batch %s: enrolment %s failed", batch.pk, enrolment_id)
+    return len(outcome.failed)
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -264,20 +245,14 @@ def _build_archive(batch: CertificateBatch) -> None:
             stored = publish(name, handle, path)
     except OSError as error:
         logger.exception("certificate ZIP %s failed", batch.pk)
-        CertificateBatch.objects.filter(pk=batch.pk).update(
-            status=BatchStatus.FAILED, error=repr(error)[:2000], claimed_until=None,
-            finished_at=timezone.now(), updated_at=timezone.now(),
-        )  # fmt: skip
+        batch.finish(error=repr(error))
         return
     earlier = list(
         CertificateBatch.objects.filter(cohort_id=batch.cohort_id, kind=BatchKind.ARCHIVE)
         .exclude(pk=batch.pk)
         .exclude(archive="")
     )
-    CertificateBatch.objects.filter(pk=batch.pk).update(
-        archive=stored, status=BatchStatus.DONE, total=total, done=done, failed=failed,
-        claimed_until=None, finished_at=timezone.now(), updated_at=timezone.now(),
-    )  # fmt: skip
+    batch.finish(archive=stored, total=total, done=done, failed=failed)
     for old in earlier:  # one ZIP per cohort is kept: the newest
         default_storage.delete(old.archive.name)
         CertificateBatch.objects.filter(pk=old.pk).update(archive="")

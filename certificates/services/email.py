@@ -18,11 +18,6 @@ from ..models import Certificate, CertificateStatus
 from .issuing import verification_url
 
 
-def send_certificate_email(certificate_id: int) -> bool:
-    """Tell the participant their certificate is ready, once. True if this call sent it."""
-    return send_certificate_emails([certificate_id]) == 1
-
-
 def send_certificate_emails(certificate_ids: Iterable[int]) -> int:
     """Tell each participant their certificate is ready, once; how many this call sent.
 

@@ -1,12 +1,31 @@
-"""Issuing certificates: the record first, then the PDF, stored atomically; exactly once."""
+"""Issuing certificates: the one pipeline every door goes through (a completion, the sweep, a
+cohort's batch, a re-issue). For a list of enrolments, in three steps:
+
+1. records: one read of the enrolments (locked on PostgreSQL, SKIP LOCKED, so two workers take
+   different ones) and one insert of the records they lack, in one transaction. This is the only
+   place records are created; a database constraint allows one per enrolment.
+2. files: each PDF rendered outside any transaction and stored under a name derived from its
+   content, atomically, by a second thread while the next one renders.
+3. issued: the records marked issued together (Certificate.objects.mark_issued, the only write
+   that does it: one locked read, one update); those this call moved are emailed by one task
+   after commit.
+
+Run twice, or by two workers at once, it issues each certificate once and emails it once; run
+after a crash between the steps, it finishes the job.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,93 +36,201 @@ from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
 from .storage import store_atomically
 
+logger = logging.getLogger(__name__)
 
-def issue_certificate(enrolment_id: int) -> Certificate | None:
-    """Issue the certificate of a completed enrolment; safe to run any number of times.
-    None while the enrolment's cohort holds its certificates until it closes.
+# Errors worth trying again (storage or database away for a while); others need a person.
+TRANSIENT_ERRORS = (OSError, DatabaseError)
+MAX_ATTEMPTS = 6  # failed tries before a certificate is left to a person (needs attention)
 
-    1. The record is created first (one per enrolment: a database constraint), with what it
-       certifies frozen from the profile, course and cohort as they are now.
-    2. The PDF is rendered outside any transaction and stored under a name derived from its
-       content, atomically (a killed worker leaves no half-written file under that name).
-    3. The record then points at the file and becomes `issued`.
-    A second run finds the record issued and does nothing; a run after a crash between the
-    steps finishes the job.
 
-    Three statements on the usual path (read everything, insert, update), each its own
-    transaction: a round trip to the database costs about as much as a tenth of a render, and
-    the steps need no transaction around them (the constraint and the conditional update keep
-    them right when two deliveries run at once).
+@dataclass
+class IssuingOutcome:
+    """What issue_certificates did: the certificates this call issued (or re-issued), and the
+    enrolments whose certificate failed, with the error (each left pending and counted); of
+    those, the ones worth trying again (not given up: needing attention)."""
+
+    issued: list[Certificate] = field(default_factory=list)
+    failed: dict[int, Exception] = field(default_factory=dict)
+    to_retry: list[int] = field(default_factory=list)
+
+
+def issue_certificates(
+    enrolment_ids: Iterable[int], *, reissue: bool = False, by=None
+) -> IssuingOutcome:
+    """Issue the certificates of these completed enrolments (a single completion is a list of
+    one); those issued already are left as they are. Safe to run any number of times.
+
+    With reissue, issued certificates are rendered again with the participant's name as it is
+    now on their profile and the course's current template (same code; the earlier version goes
+    to the history, replaced `by` that user). Enrolments not completed, and completions in a
+    cohort holding its certificates until it closes, are left alone. A certificate that fails is
+    counted and left pending; after MAX_ATTEMPTS, or at once for an error that retrying cannot
+    mend, it is marked as needing attention (the sweep leaves it to a person).
     """
-    enrolment = Enrolment.objects.select_related(
-        "user", "course__certificate_template", "cohort", "certificate"
-    ).get(pk=enrolment_id)
-    template = _template_of(enrolment.course)
-    certificate = _certificate_of(enrolment)
-    if certificate is None:
-        if enrolment.cohort.holds_certificates:
-            return None
-        certificate = _create_record(enrolment, template)
-    if certificate.status != CertificateStatus.PENDING:
-        return certificate
-    issued = {
-        **_render_and_store(certificate, template, _logo_of(template)),
-        "needs_attention": False,
-        "last_error": "",
-    }
-    # One conditional UPDATE: only the first delivery to get here moves it to issued, and
-    # only that one has the participant emailed (after commit).
-    if Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.PENDING).update(
-        **issued
-    ):
-        certificate_id = certificate.pk
-        transaction.on_commit(lambda: _enqueue_email(certificate_id))
-        for field_name, value in issued.items():
-            setattr(certificate, field_name, value)
-        return certificate
-    return Certificate.objects.get(pk=certificate.pk)  # another delivery issued it meanwhile
+    certificates = _records(list(enrolment_ids), reissue=reissue)
+    outcome = IssuingOutcome()
+    stored = _render_and_store(certificates, outcome)
+    if stored:
+        outcome.issued = _mark_issued(stored, reissue=reissue, by=by)
+    return outcome
 
 
-def _render_and_store(certificate: Certificate, template, logo: bytes | None) -> dict:
-    """Render the record's PDF, store it under a name derived from its content; the fields
-    that make the record issued."""
-    rendered = _render(certificate, template, logo)
-    return _issued_fields(rendered, _store(rendered))
+def _records(enrolment_ids: list[int], *, reissue: bool) -> list[Certificate]:
+    """The records to render: the enrolments' pending ones (created here for those with none)
+    or, to re-issue, their issued ones with the current name. One read and one insert."""
+    if not enrolment_ids:
+        return []
+    for retry in (False, True):
+        try:
+            enrolments = _claim(enrolment_ids)
+            break
+        except IntegrityError:  # a record created meanwhile by another delivery: read again
+            if retry:
+                raise
+    wanted = CertificateStatus.ISSUED if reissue else CertificateStatus.PENDING
+    records = []
+    for enrolment in enrolments:
+        certificate = _certificate_of(enrolment)
+        if certificate is None or certificate.status != wanted:
+            continue
+        certificate.enrolment = enrolment
+        if reissue:
+            certificate.participant_name = _name_of(enrolment.user)
+        records.append(certificate)
+    return records
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    """A record's PDF and the name to store it under (derived from its content)."""
-
-    content: bytes
-    digest: str
-    name: str
-
-
-def _render(certificate: Certificate, template, logo: bytes | None) -> _Rendered:
-    content = render_certificate(_certificate_data(certificate, template, logo))
-    digest = hashlib.sha256(content).hexdigest()
-    return _Rendered(content, digest, f"certificates/{certificate.code}-{digest[:12]}.pdf")
-
-
-def _store(rendered: _Rendered) -> str:
-    return store_atomically(rendered.name, rendered.content)
-
-
-def _issued_fields(rendered: _Rendered, stored_name: str) -> dict:
-    """The fields that make a record issued, once its PDF is stored."""
-    return {
-        "pdf": stored_name,
-        "pdf_sha256": rendered.digest,
-        "status": CertificateStatus.ISSUED,
-        "issued_at": timezone.now(),
-    }
+def _claim(enrolment_ids: list[int]) -> list[Enrolment]:
+    """The completed enrolments among these, with their records (created for those with none,
+    unless their cohort holds its certificates), in one transaction."""
+    with transaction.atomic():
+        enrolments = list(
+            Enrolment.objects.select_related(
+                "user", "course__certificate_template", "cohort", "certificate"
+            )
+            .filter(pk__in=enrolment_ids, status=EnrolmentStatus.COMPLETED)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("completed_at", "pk")
+        )
+        new = [
+            _record_for(e)
+            for e in enrolments
+            if _certificate_of(e) is None and not e.cohort.holds_certificates
+        ]
+        Certificate.objects.bulk_create(new)
+    return enrolments
 
 
-def _enqueue_email(certificate_id: int) -> None:
-    from ..tasks import send_certificate_email_task  # the tasks module imports this one
+def _record_for(enrolment: Enrolment) -> Certificate:
+    """A new record of what the enrolment's certificate certifies, as of now."""
+    course, template = enrolment.course, _template_of(enrolment.course)
+    certificate = Certificate(
+        enrolment=enrolment,
+        participant_name=_name_of(enrolment.user),
+        course_title=course.title,
+        course_language=course.language,
+        cohort_name="" if enrolment.cohort.is_default else enrolment.cohort.name,
+        completed_on=timezone.localdate(enrolment.completed_at),
+        hours=course.estimated_hours or None,
+        issuing_organisation=(
+            template.issuing_organisation if template else settings.CERTIFICATE_ISSUER
+        ),
+    )
+    enrolment.certificate = certificate
+    return certificate
 
-    send_certificate_email_task.delay(certificate_id)
+
+def _name_of(user) -> str:
+    return user.full_name or user.email
+
+
+def _render_and_store(
+    certificates: list[Certificate], outcome: IssuingOutcome
+) -> list[tuple[Certificate, str, str]]:
+    """Render each record's PDF here and store it (a name derived from its content) on the
+    files thread: writing and syncing a file waits on the disk, not the processor. Returns
+    (record, stored name, SHA-256) for those stored; failures go to the outcome."""
+    logos: dict[int, bytes | None] = {}  # read once per template, not once per certificate
+    pending = []
+    for certificate in certificates:
+        try:
+            template = _template_of(certificate.enrolment.course)
+            if template is not None and template.pk not in logos:
+                logos[template.pk] = _logo_of(template)
+            logo = logos[template.pk] if template is not None else None
+            content = render_certificate(_certificate_data(certificate, template, logo))
+        except Exception as error:  # one certificate's failure must not stop the others
+            _failed(certificate, error, outcome)
+            continue
+        digest = hashlib.sha256(content).hexdigest()
+        name = f"certificates/{certificate.code}-{digest[:12]}.pdf"
+        pending.append((certificate, digest, _files_thread().submit(_store, name, content)))
+    stored = []
+    for certificate, digest, future in pending:
+        try:
+            stored.append((certificate, future.result(), digest))
+        except Exception as error:
+            _failed(certificate, error, outcome)
+    return stored
+
+
+def _store(name: str, content: bytes) -> str:
+    return store_atomically(name, content)
+
+
+@cache
+def _files_thread() -> ThreadPoolExecutor:
+    """This process's thread for writing certificate files, started on first use (in a Celery
+    prefork child, after the fork). It lives as long as the process, so a storage client that
+    keeps a connection per thread (S3) keeps it from one batch to the next."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificate-files")
+
+
+def _failed(certificate: Certificate, error: Exception, outcome: IssuingOutcome) -> None:
+    """Count a failed try (a re-issue's failure leaves the issued record as it is); give up
+    after MAX_ATTEMPTS, or at once when retrying cannot help."""
+    logger.error("certificate %s not issued", certificate.code, exc_info=error)
+    outcome.failed[certificate.enrolment_id] = error
+    give_up = not isinstance(error, TRANSIENT_ERRORS) or certificate.attempts + 1 >= MAX_ATTEMPTS
+    if not give_up:
+        outcome.to_retry.append(certificate.enrolment_id)
+    Certificate.objects.filter(pk=certificate.pk, status=CertificateStatus.PENDING).update(
+        attempts=F("attempts") + 1, last_error=repr(error)[:2000], needs_attention=give_up
+    )
+
+
+def _mark_issued(
+    stored: list[tuple[Certificate, str, str]], *, reissue: bool, by
+) -> list[Certificate]:
+    """The stored records marked issued (to re-issue: pointed at their new PDFs) in one
+    transaction; those this call changed. The newly issued are emailed by one task after
+    commit: a second delivery of the same work finds them issued and emails nobody."""
+    if reissue:
+        with transaction.atomic():
+            changed = [_reissue(c, name, digest, by=by) for c, name, digest in stored]
+        return [c for c in changed if c is not None]
+    issued = Certificate.objects.mark_issued(stored)
+    if issued:
+        ids = [c.pk for c in issued]
+        transaction.on_commit(lambda: _email(ids))
+    return issued
+
+
+def _reissue(certificate: Certificate, name: str, digest: str, *, by) -> Certificate | None:
+    """The record pointed at its new PDF (locked: two re-issues at once keep one history);
+    None if nothing changed or it was revoked meanwhile."""
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.status != CertificateStatus.ISSUED:
+        return None
+    name_now = certificate.participant_name
+    changed = locked.reissue(participant_name=name_now, pdf_name=name, pdf_sha256=digest, by=by)
+    return locked if changed else None
+
+
+def _email(certificate_ids: list[int]) -> None:
+    from ..tasks import send_certificate_emails_task  # the tasks module imports this one
+
+    send_certificate_emails_task.delay(certificate_ids)
 
 
 def _template_of(course) -> CertificateTemplate | None:
@@ -120,47 +247,10 @@ def _certificate_of(enrolment: Enrolment) -> Certificate | None:
         return None
 
 
-def _create_record(enrolment: Enrolment, template: CertificateTemplate | None) -> Certificate:
-    if enrolment.status != EnrolmentStatus.COMPLETED:
-        raise ValueError(f"enrolment {enrolment.pk} is not completed")
-    certificate = _record_for(enrolment, template)
-    try:
-        if connection.in_atomic_block:  # a savepoint keeps the caller's transaction usable
-            with transaction.atomic():
-                certificate.save(force_insert=True)
-        else:  # a single INSERT, committed on its own
-            certificate.save(force_insert=True)
-    except IntegrityError:  # created at the same moment by another delivery
-        return Certificate.objects.get(enrolment_id=enrolment.pk)
-    return certificate
-
-
-def _record_for(enrolment: Enrolment, template: CertificateTemplate | None) -> Certificate:
-    """A new (unsaved) record of what the enrolment's certificate certifies, as of now."""
-    course = enrolment.course
-    return Certificate(
-        enrolment=enrolment,
-        participant_name=enrolment.user.full_name or enrolment.user.email,
-        course_title=course.title,
-        course_language=course.language,
-        cohort_name="" if enrolment.cohort.is_default else enrolment.cohort.name,
-        completed_on=timezone.localdate(enrolment.completed_at),
-        hours=course.estimated_hours or None,
-        issuing_organisation=(
-            template.issuing_organisation if template else settings.CERTIFICATE_ISSUER
-        ),
-    )
-
-
 def certificate_data(certificate: Certificate) -> CertificateData:
     """What the PDF shows, from the frozen record and the course's template (or defaults)."""
-    template = course_template(certificate)
+    template = CertificateTemplate.objects.filter(course_id=certificate.enrolment.course_id).first()
     return _certificate_data(certificate, template, _logo_of(template))
-
-
-def course_template(certificate: Certificate) -> CertificateTemplate | None:
-    """The certificate template of the certificate's course; None for the defaults."""
-    return CertificateTemplate.objects.filter(course_id=certificate.enrolment.course_id).first()
 
 
 def _logo_of(template: CertificateTemplate | None) -> bytes | None:
@@ -202,21 +292,9 @@ def verification_url(code: str) -> str:
     return absolute_url(reverse("certificate-verify-code", kwargs={"code": code}))
 
 
-@transaction.atomic
-def record_failure(enrolment_id: int, error: str, *, give_up: bool) -> None:
-    """Count a failed try at issuing; after the last one, mark the certificate for attention."""
-    certificate = Certificate.objects.select_for_update().filter(enrolment_id=enrolment_id).first()
-    if certificate is None or certificate.status != CertificateStatus.PENDING:
-        return
-    certificate.attempts += 1
-    certificate.last_error = error[:2000]
-    certificate.needs_attention = give_up
-    certificate.save(update_fields=["attempts", "last_error", "needs_attention"])
-
-
 def list_enrolments_missing_a_certificate(*, older_than):
     """Completed enrolments whose certificate is not issued, completed before `older_than`
-    ago (so that the normal task had its chance), except in cohorts holding certificates until
+    ago (so that the normal path had its chance), except in cohorts holding certificates until
     they close."""
     return (
         Enrolment.objects.filter(

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from certificates.models import Certificate
-from certificates.services import issue_certificate, send_certificate_email
+from certificates.services import issue_certificates, send_certificate_emails
 from quizzes.models import Quiz
 from quizzes.services import save_answers, start_attempt, submit_attempt
 
@@ -318,10 +318,11 @@ class _Story:
         enrolment.refresh_from_db(fields=["status"])
         if enrolment.status != EnrolmentStatus.COMPLETED:
             return
-        certificate = issue_certificate(enrolment.pk)
-        if certificate is None:  # the cohort holds its certificates until it closes
+        issued = issue_certificates([enrolment.pk]).issued
+        if not issued:  # the cohort holds its certificates until it closes
             return
-        send_certificate_email(certificate.pk)
+        (certificate,) = issued
+        send_certificate_emails([certificate.pk])
         Certificate.objects.filter(pk=certificate.pk).update(
             created_at=at, issued_at=at, emailed_at=self.clamp(at + timedelta(minutes=1))
         )

@@ -22,7 +22,7 @@ FAULTS = ("none", "block-render", "fail-store-once", "fail-store-always")
 
 def inject(fault: str) -> None:
     from certificates.services import issuing as services
-    from certificates.tasks import issue_certificate_task
+    from certificates.tasks import issue_certificates_task
 
     if fault == "block-render":
         render = services.render_certificate
@@ -44,7 +44,7 @@ def inject(fault: str) -> None:
 
         services.store_atomically = failing_store
     if fault == "fail-store-always":
-        task = issue_certificate_task._get_current_object()
+        task = issue_certificates_task._get_current_object()
         retry = task.retry
 
         def immediate_retry(*args, countdown=None, **kwargs):

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from certificates import services
+from certificates.exceptions import BatchFinished
 from certificates.models import (
     BatchKind,
     BatchStatus,
@@ -202,8 +203,7 @@ def test_reissuing_a_cohort_uses_the_corrected_names_and_keeps_history(
     cohort, admin_user, facilitator
 ):
     enrolments = completed_enrolments(cohort, 2, names=["Jose Nunez", "Maria Lopez"])
-    for enrolment in enrolments:
-        services.issue_certificate(enrolment.pk)
+    services.issue_certificates([e.pk for e in enrolments])
     before = {c.pk: c.pdf_sha256 for c in Certificate.objects.all()}
     user = enrolments[0].user
     user.full_name = "José Núñez"
@@ -238,8 +238,7 @@ def test_a_cohort_zip_holds_every_pdf_and_an_index_and_replaces_the_previous_zip
     cohort, facilitator, settings
 ):
     names = ["Nguyễn Thị Minh", "محمد عبد الله", "Ζωή Παπαδοπούλου", "A/B: Ortiz?"]
-    for enrolment in completed_enrolments(cohort, 4, names=names):
-        services.issue_certificate(enrolment.pk)
+    services.issue_certificates([e.pk for e in completed_enrolments(cohort, 4, names=names)])
     first = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
     run_certificate_batch_task.delay(first.pk)
     first.refresh_from_db()
@@ -275,11 +274,9 @@ def test_building_a_zip_takes_no_more_memory_for_a_bigger_cohort(cohort, facilit
         finally:
             tracemalloc.stop()
 
-    for enrolment in completed_enrolments(cohort, 6):
-        services.issue_certificate(enrolment.pk)
+    services.issue_certificates([e.pk for e in completed_enrolments(cohort, 6)])
     small = zip_peak()
-    for enrolment in completed_enrolments(cohort, 30):
-        services.issue_certificate(enrolment.pk)
+    services.issue_certificates([e.pk for e in completed_enrolments(cohort, 30)])
     added_pdf_bytes = sum(c.pdf.size for c in Certificate.objects.all()[:30])
     large = zip_peak()
     # PDFs are streamed into the file one at a time: 30 more add a row each to the ZIP's
@@ -299,3 +296,13 @@ def test_a_self_paced_cohort_cannot_be_closed_and_a_holding_one_issues_only_at_c
     with pytest.raises(NotAllowed):
         services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
     assert not CertificateBatch.objects.exists()
+
+
+def test_a_batch_finishes_once(cohort, facilitator):
+    batch = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
+    assert batch.finish() is True
+    assert batch.finish() is False  # again: nothing changes
+    with pytest.raises(BatchFinished):
+        batch.finish(error="too late to fail")
+    batch.refresh_from_db()
+    assert (batch.status, batch.error) == (BatchStatus.DONE, "")

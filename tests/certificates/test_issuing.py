@@ -9,11 +9,17 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from certificates import services
+from certificates.exceptions import (
+    CertificateNotIssued,
+    CertificateRevoked,
+    RevocationReasonMissing,
+)
 from certificates.models import Certificate, CertificateStatus, normalise_code
-from certificates.tasks import MAX_RETRIES, issue_certificate_task
+from certificates.tasks import MAX_RETRIES, issue_certificates_task
 from courses.models import EnrolmentStatus
 from courses.services.progress import record_lesson_completion
 from tests.factories import (
+    PASSWORD,
     enrol_user,
     make_cohort,
     make_completion,
@@ -56,11 +62,11 @@ def test_completing_a_course_issues_one_certificate_with_its_pdf(completed, sett
     assert len(stored_files(settings)) == 1
 
 
-def test_issuing_again_changes_nothing(completed, settings):
+def test_issuing_again_changes_nothing(completed, settings, mailoutbox):
     before = Certificate.objects.get(enrolment=completed)
     for _ in range(3):
-        services.issue_certificate(completed.pk)
-        issue_certificate_task.delay(completed.pk)
+        assert services.issue_certificates([completed.pk]).issued == []
+        issue_certificates_task.delay([completed.pk])
     after = Certificate.objects.get(enrolment=completed)
     assert Certificate.objects.count() == 1
     assert (after.code, after.pdf.name, after.issued_at) == (
@@ -69,26 +75,24 @@ def test_issuing_again_changes_nothing(completed, settings):
         before.issued_at,
     )
     assert len(stored_files(settings)) == 1
+    assert len(mailoutbox) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_issuing_takes_three_statements_and_a_second_run_one(
-    settings, monkeypatch, django_assert_num_queries
+def test_issuing_takes_a_few_statements_and_a_second_run_one_read(
+    db, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
-    # Read everything at once, insert the record, mark it issued: each a round trip that
-    # costs about a tenth of a render, so a new one must not slip in unnoticed. (The email is
-    # a task of its own, enqueued once.)
-    emails = []
-    monkeypatch.setattr(services.issuing, "_enqueue_email", emails.append)
+    # Read everything at once and insert the record; lock it and mark it issued: each a round
+    # trip that costs about a tenth of a render, so a new one must not slip in unnoticed.
+    # (Savepoints count here: the test runs in a transaction.)
     enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
     services.verification_url("WARM-THE-SITE-CACHE")
-    with django_assert_num_queries(3):
-        certificate = services.issue_certificate(enrolment.pk)
+    with django_capture_on_commit_callbacks() as emails, django_assert_max_num_queries(4 + 4):
+        (certificate,) = services.issue_certificates([enrolment.pk]).issued
     assert certificate.status == CertificateStatus.ISSUED
     assert Certificate.objects.get(pk=certificate.pk).pdf_sha256 == certificate.pdf_sha256
-    with django_assert_num_queries(1):
-        assert services.issue_certificate(enrolment.pk).pk == certificate.pk
-    assert emails == [certificate.pk]
+    assert len(emails) == 1  # one email task, after commit
+    with django_assert_max_num_queries(1 + 2):
+        assert services.issue_certificates([enrolment.pk]).issued == []
 
 
 def test_code_has_80_random_bits_and_reads_back_however_typed(completed):
@@ -111,7 +115,7 @@ def test_a_transient_storage_failure_is_retried_then_issued(db, monkeypatch, set
         return real(name, content)
 
     monkeypatch.setattr(services.issuing, "store_atomically", flaky)
-    issue_certificate_task.delay(enrolment.pk)
+    issue_certificates_task.delay([enrolment.pk])
     certificate = Certificate.objects.get(enrolment=enrolment)
     assert certificate.status == CertificateStatus.ISSUED
     assert certificate.attempts == 1
@@ -130,7 +134,7 @@ def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_loop
         raise OSError("disk full")
 
     monkeypatch.setattr(services.issuing, "store_atomically", broken)
-    issue_certificate_task.delay(enrolment.pk)
+    issue_certificates_task.delay([enrolment.pk])
     certificate = Certificate.objects.get(enrolment=enrolment)
     assert certificate.status == CertificateStatus.PENDING
     assert certificate.needs_attention is True
@@ -141,7 +145,7 @@ def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_loop
     # The sweep leaves it to a person; once mended, issuing again finishes it.
     monkeypatch.undo()
     Certificate.objects.filter(pk=certificate.pk).update(needs_attention=False)
-    services.issue_certificate(enrolment.pk)
+    services.issue_certificates([enrolment.pk])
     assert Certificate.objects.get(pk=certificate.pk).status == CertificateStatus.ISSUED
 
 
@@ -232,7 +236,7 @@ def test_look_ups_are_rate_limited_per_address(client, db, settings):
         ("admin", 200, 200),
         ("other facilitator", 404, 404),
         ("other participant", 404, 404),
-        ("anonymous", 404, 403),
+        ("anonymous", 302, 403),
     ],
 )
 def test_pdf_download_matrix(client, api_client, completed, who, page, api):
@@ -256,6 +260,36 @@ def test_pdf_download_matrix(client, api_client, completed, who, page, api):
     assert api_client.get(f"/api/v1/certificates/{certificate.code}/pdf/").status_code == api
 
 
+def test_pdf_link_opened_signed_out_asks_to_sign_in_and_comes_back(client, completed):
+    certificate = Certificate.objects.get(enrolment=completed)
+    url = f"/certificates/{certificate.code}/pdf/"
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+    response = client.post(
+        response["Location"], {"login": completed.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_pdf_link_signed_out_does_not_tell_whether_the_code_exists(client, completed):
+    certificate = Certificate.objects.get(enrolment=completed)
+    urls = [f"/certificates/{certificate.code}/pdf/", "/certificates/NOSUCH-CODE/pdf/"]
+
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={url}"
+    client.force_login(make_user())
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+
+
 def _facilitator_of(cohort):
     facilitator = make_facilitator_user()
     cohort.facilitators.add(facilitator)
@@ -263,14 +297,12 @@ def _facilitator_of(cohort):
 
 
 def test_issuing_emails_the_participant_once(completed, mailoutbox):
-    from certificates.services import send_certificate_email
-
     certificate = Certificate.objects.get(enrolment=completed)
     sent = [m for m in mailoutbox if certificate.code in m.body]
     assert len(sent) == 1
     assert sent[0].to == [completed.user.email]
     assert f"/certificates/{certificate.code}/pdf/" in sent[0].body
-    assert send_certificate_email(certificate.pk) is False  # already sent: nothing again
+    assert services.send_certificate_emails([certificate.pk]) == 0  # already sent
     assert len([m for m in mailoutbox if certificate.code in m.body]) == 1
 
 
@@ -278,7 +310,7 @@ def test_revoking_needs_a_reason_and_shows_on_verification(client, completed, ad
     from certificates.services import revoke_certificate
 
     certificate = Certificate.objects.get(enrolment=completed)
-    with pytest.raises(ValueError):
+    with pytest.raises(RevocationReasonMissing):
         revoke_certificate(certificate, reason="  ", by=admin_user)
     revoked = revoke_certificate(certificate, reason="Issued in error", by=admin_user)
     assert revoked.status == CertificateStatus.REVOKED
@@ -287,24 +319,56 @@ def test_revoking_needs_a_reason_and_shows_on_verification(client, completed, ad
     assert (again.revoked_at, again.revoke_reason) == (revoked.revoked_at, "Issued in error")
     body = client.get(certificate.get_absolute_url()).content.decode()
     assert "Revoked certificate" in body and "Issued in error" in body
+    client.force_login(completed.user)  # not even its owner can download it
     assert client.get(f"/certificates/{certificate.code}/pdf/").status_code == 404
 
 
 def test_reissue_after_a_name_correction_keeps_the_code_and_the_history(completed, admin_user):
-    from certificates.services import reissue_certificate
-
     certificate = Certificate.objects.get(enrolment=completed)
     old_sha = certificate.pdf_sha256
     user = completed.user
     user.full_name = "Nguyễn Thị Minh Anh"
     user.save(update_fields=["full_name"])
-    reissued = reissue_certificate(certificate, by=admin_user)
+    outcome = services.issue_certificates([completed.pk], reissue=True, by=admin_user)
+    (reissued,) = outcome.issued
     assert reissued.code == certificate.code
     assert reissued.participant_name == "Nguyễn Thị Minh Anh"
     assert reissued.pdf_sha256 != old_sha
     revision = reissued.revisions.get()
     assert (revision.participant_name, revision.pdf_sha256) == ("Nguyễn Thị Minh", old_sha)
-    assert reissue_certificate(reissued, by=admin_user).revisions.count() == 1  # no change
+    assert revision.replaced_by == admin_user
+    again = services.issue_certificates([completed.pk], reissue=True, by=admin_user)
+    assert again.issued == [] and reissued.revisions.count() == 1  # nothing changed
+
+
+def test_a_revoked_certificate_is_neither_reissued_nor_issued_again(completed, admin_user):
+    certificate = Certificate.objects.get(enrolment=completed)
+    services.revoke_certificate(certificate, reason="Issued in error", by=admin_user)
+    completed.user.full_name = "Someone Else"
+    completed.user.save(update_fields=["full_name"])
+    assert services.issue_certificates([completed.pk], reissue=True, by=admin_user).issued == []
+    assert services.issue_certificates([completed.pk]).issued == []
+    revoked = Certificate.objects.get(pk=certificate.pk)
+    assert (revoked.status, revoked.participant_name) == (
+        CertificateStatus.REVOKED,
+        "Nguyễn Thị Minh",
+    )
+    with pytest.raises(CertificateNotIssued):
+        revoked.reissue(participant_name="X", pdf_name="x.pdf", pdf_sha256="0" * 64, by=None)
+
+
+def test_admin_reissues_through_the_action(client, completed, admin_user):
+    certificate = Certificate.objects.get(enrolment=completed)
+    completed.user.full_name = "Nguyễn Thị Minh Anh"
+    completed.user.save(update_fields=["full_name"])
+    client.force_login(admin_user)
+    client.post(
+        "/admin/certificates/certificate/",
+        {"action": "reissue_selected", "_selected_action": [certificate.pk]},
+    )
+    reissued = Certificate.objects.get(pk=certificate.pk)
+    assert reissued.participant_name == "Nguyễn Thị Minh Anh"
+    assert reissued.revisions.get().replaced_by == admin_user
 
 
 def test_admin_revokes_with_a_reason_through_the_action(client, completed, admin_user):
@@ -346,3 +410,17 @@ def test_the_sweep_sends_emails_that_never_went_within_a_day(completed, mailoutb
     Certificate.objects.filter(pk=certificate.pk).update(issued_at=long_ago, emailed_at=None)
     call_command("reconcile_certificates")
     assert mailoutbox == []
+
+
+def test_marking_issued_again_changes_nothing_and_a_revoked_certificate_is_refused(
+    completed, admin_user
+):
+    certificate = Certificate.objects.get(enrolment=completed)
+    # A second delivery's copy, read while it was pending: it issues nothing again.
+    assert Certificate.objects.mark_issued([(certificate, "other.pdf", "1" * 64)]) == []
+    assert Certificate.objects.get(pk=certificate.pk).pdf.name == certificate.pdf.name
+    services.revoke_certificate(certificate, reason="Issued in error", by=admin_user)
+    revoked = Certificate.objects.get(pk=certificate.pk)
+    with pytest.raises(CertificateRevoked):
+        Certificate.objects.mark_issued([(revoked, "other.pdf", "1" * 64)])
+    assert revoked.revoke(reason="Again", by=admin_user) is False

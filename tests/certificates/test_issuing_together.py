@@ -1,17 +1,15 @@
-"""New completions are issued together: a burst of completions sends one message, and a worker
-issues them a batch at a time (one read, one insert, one update for up to TOGETHER), each
+"""Certificates are issued together: a burst of completions sends one message, and a worker
+issues them a batch at a time (issue_certificates_task around issue_certificates), each
 certificate still rendered and stored on its own, exactly once."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certificates import services, tasks
 from certificates.models import Certificate, CertificateStatus, IssuingWakeup
-from certificates.services import issuing, together
+from certificates.services import issuing, waiting
 from courses.events import course_completed
 from courses.models import Enrolment
 from tests.factories import make_cohort, make_completion, make_course
@@ -35,19 +33,27 @@ def issued_count():
     return Certificate.objects.filter(status=CertificateStatus.ISSUED).count()
 
 
-def test_a_burst_of_completions_sends_one_message_and_issues_every_certificate(
-    db, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
-):
+@pytest.fixture
+def messages(monkeypatch):
+    """The enrolment ids of each issue_certificates_task message sent (not run)."""
     sent = []
-    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
+    monkeypatch.setattr(
+        tasks.issue_certificates_task, "delay", lambda ids, **options: sent.append(ids)
+    )
+    return sent
+
+
+def test_a_burst_of_completions_sends_one_message_and_issues_every_certificate(
+    db, messages, django_capture_on_commit_callbacks, mailoutbox
+):
     course = make_course(modules=1, lessons_per_module=1)
     enrolments = completions(course, 5)
     with django_capture_on_commit_callbacks(execute=True):
         for enrolment in enrolments:
             course_completed.send(sender=Enrolment, enrolment_id=enrolment.pk)
-    assert sent == ["wake"]  # one message for five completions
+    assert messages == [[enrolments[0].pk]]  # one message for five completions
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.issue_new_certificates_task() == 5
+        assert tasks.issue_certificates_task(messages[0]) == 5  # with the four waiting
     assert issued_count() == 5
     assert len(stored_files_of(enrolments)) == 5
     assert sorted(m.to[0] for m in mailoutbox) == sorted(e.user.email for e in enrolments)
@@ -55,99 +61,108 @@ def test_a_burst_of_completions_sends_one_message_and_issues_every_certificate(
     (later,) = completions(course, 1)
     with django_capture_on_commit_callbacks(execute=True):
         course_completed.send(sender=Enrolment, enrolment_id=later.pk)
-    assert sent == ["wake", "wake"]
+    assert messages == [[enrolments[0].pk], [later.pk]]
 
 
 def stored_files_of(enrolments):
     return [c.pdf.name for c in Certificate.objects.filter(enrolment__in=enrolments) if c.pdf]
 
 
-def test_a_request_not_started_within_a_minute_is_asked_again(db, monkeypatch):
-    sent = []
-    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
-    assert services.wake_certificate_issuing() is True
-    assert services.wake_certificate_issuing() is False
-    IssuingWakeup.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
-    assert services.wake_certificate_issuing() is True  # its message may have been lost
-    assert IssuingWakeup.objects.count() == 1
-
-
-def test_the_sweep_asks_again_for_a_request_lost_a_minute_ago_and_at_worker_start_at_once(
-    db, monkeypatch, django_capture_on_commit_callbacks
+def test_a_request_not_started_within_a_minute_is_asked_again(
+    db, messages, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(together, "_enqueue_issuing", lambda: sent.append("wake"))
-
-    def sweep(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            tasks.reconcile_certificates_task(**kwargs)
-        return len(sent)
-
-    assert sweep() == 0  # nobody asked: nothing to ask again
-    assert services.wake_certificate_issuing() is True
-    assert sweep() == 0  # asked seconds ago: its message is on its way
-    IssuingWakeup.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
-    assert sweep() == 1  # not started for two minutes: lost
-    assert sweep() == 1  # asked again just now
-    assert sweep(minutes=0) == 2  # a worker starting: whatever its age
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.request_certificate(1) is True
+        assert services.request_certificate(2) is False
+        IssuingWakeup.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
+        assert services.request_certificate(3) is True  # its message may have been lost
+    assert IssuingWakeup.objects.count() == 1
+    assert messages == [[1], [3]]
 
 
-def test_the_sweep_leaves_the_last_minute_to_the_normal_path_except_at_worker_start(db):
+def test_the_sweep_leaves_the_last_minute_to_the_normal_path_except_at_worker_start(db, messages):
+    course = make_course(modules=1, lessons_per_module=1)
+    recent = completions(course, 2)
+    (old,) = completions(course, 1, ago=timedelta(seconds=90))
+    assert tasks.reconcile_certificates_task() == 1
+    assert messages == [[old.pk]]
+    assert tasks.reconcile_certificates_task(minutes=0) == 3
+    assert messages[1] == sorted([old.pk, *(e.pk for e in recent)])
+
+
+def test_the_sweep_s_task_takes_the_new_completions_waiting_with_it(db):
     course = make_course(modules=1, lessons_per_module=1)
     completions(course, 2)
     completions(course, 1, ago=timedelta(seconds=90))
-    assert tasks.reconcile_certificates_task() == 1
-    assert tasks.reconcile_certificates_task(minutes=0) == 2  # the other two; one is issued
+    assert tasks.reconcile_certificates_task() == 1  # eager: the old one and the two waiting
     assert issued_count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_takes_one_read_one_insert_and_one_update(settings, monkeypatch):
-    emailed = []
-    monkeypatch.setattr(together, "_enqueue_emails", emailed.append)
+def test_a_batch_takes_a_bounded_number_of_statements(
+    db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     course = make_course(modules=1, lessons_per_module=1)
-    completions(course, 4)
+    enrolments = completions(course, 4)
     services.verification_url("WARM-THE-SITE-CACHE")
-    with CaptureQueriesContext(connection) as queries:
-        issued = services.issue_claimed_certificates(services.claim_new_certificates())
-    # The request marked started; select (and lock) and insert in one transaction; then one
-    # UPDATE sent for the four rows at once (executemany) in a transaction of its own. SQLite
-    # also shows its BEGIN and COMMIT; PostgreSQL's are not statements here.
-    statements = [
-        q["sql"] for q in queries.captured_queries if q["sql"].split()[0] not in ("BEGIN", "COMMIT")
-    ]
-    assert [s.split()[0] for s in statements[:3]] == ["UPDATE", "SELECT", "INSERT"]
-    assert statements[3].startswith("4 times: UPDATE")
-    assert len(statements) == 4
-    assert len(issued) == 4 == issued_count()
-    assert len(stored_files(settings)) == 4
-    assert emailed == [sorted(c.pk for c in issued)]
+    # Read and insert, then a locked read and one UPDATE, each pair with its savepoints (the
+    # test runs in a transaction): as many for four as for one.
+    with (
+        django_capture_on_commit_callbacks() as emails,
+        django_assert_max_num_queries(4 + 4),
+    ):
+        outcome = services.issue_certificates([e.pk for e in enrolments])
+    assert len(outcome.issued) == 4 == issued_count()
+    assert len(emails) == 1  # one email task for the batch
 
 
 def test_a_full_batch_enqueues_the_next_before_rendering(db, monkeypatch):
-    monkeypatch.setattr(together, "TOGETHER", 2)
-    monkeypatch.setattr(tasks, "TOGETHER", 2)
+    monkeypatch.setattr(tasks, "BATCH", 2)
     course = make_course(modules=1, lessons_per_module=1)
     completions(course, 5)
-    assert tasks.issue_new_certificates_task.delay().get() == 2  # eager: 2, then 2, then 1
+    # Eager, the next runs at once, before this one renders: 1, then 2, then this one's 2.
+    assert tasks.issue_certificates_task.delay([]).get() == 2
     assert issued_count() == 5
 
 
-def test_old_completions_held_cohorts_and_existing_records_are_left_to_their_own_path(db):
+def test_a_completion_s_message_fills_its_batch_with_others_waiting(db, messages, monkeypatch):
+    monkeypatch.setattr(tasks, "BATCH", 3)
+    course = make_course(modules=1, lessons_per_module=1)
+    enrolments = completions(course, 5)
+    assert tasks.issue_certificates_task([enrolments[0].pk]) == 3  # itself and two waiting
+    assert messages == [[]]  # the batch was full: the next is enqueued
+    assert tasks.issue_certificates_task([]) == 2
+
+
+def test_old_completions_held_cohorts_and_existing_records_are_left_to_their_own_path(
+    db, messages, monkeypatch
+):
     course = make_course(modules=1, lessons_per_module=1)
     held = make_cohort(course, name="Lima 2026", certificates_at_close=True)
     (new,) = completions(course, 1)
-    (old,) = completions(course, 1, ago=together.RECENT + timedelta(minutes=1))
-    (waiting,) = completions(course, 1, cohort=held)
+    (old,) = completions(course, 1, ago=waiting.RECENT + timedelta(minutes=1))
+    (waiting_for_close,) = completions(course, 1, cohort=held)
     (crashed,) = completions(course, 1)
-    issuing._create_record(crashed, None)  # a record left pending (a crash after the insert)
-    issued = services.issue_claimed_certificates(services.claim_new_certificates())
-    assert [c.enrolment_id for c in issued] == [new.pk]
-    assert not Certificate.objects.filter(enrolment__in=[old, waiting]).exists()
-    # The sweep gives the old one and the pending one issue_certificate's own path.
+    # A record left pending by a worker killed mid-render (so its try was never counted).
+    monkeypatch.setattr(issuing, "render_certificate", _failing_render)
+    services.issue_certificates([crashed.pk])
+    Certificate.objects.filter(enrolment=crashed).update(attempts=0)
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        tasks.issue_certificates_task, "delay", lambda ids, **options: messages.append(ids)
+    )
+    assert tasks.issue_certificates_task([]) == 1  # only the new one waiting
+    assert Certificate.objects.get(enrolment=new).status == CertificateStatus.ISSUED
+    assert not Certificate.objects.filter(enrolment__in=[old, waiting_for_close]).exists()
+    # The sweep gives the old one and the pending one to the same task.
     assert tasks.reconcile_certificates_task(minutes=0) == 2
+    assert messages == [sorted([old.pk, crashed.pk])]
+    assert tasks.issue_certificates_task(messages[0]) == 2
     assert issued_count() == 3
-    assert not Certificate.objects.filter(enrolment=waiting).exists()
+    assert services.issue_certificates([waiting_for_close.pk]).issued == []  # held
+
+
+def _failing_render(data):
+    raise OSError("cannot draw")
 
 
 def test_a_failing_certificate_stays_pending_and_counted_for_the_sweep(db, monkeypatch):
@@ -157,12 +172,13 @@ def test_a_failing_certificate_stays_pending_and_counted_for_the_sweep(db, monke
 
     def render(data):
         if data.participant_name == "Amina Diallo 1":
-            raise ValueError("cannot draw")
+            raise OSError("cannot draw")
         return real(data)
 
     monkeypatch.setattr(issuing, "render_certificate", render)
-    issued = services.issue_claimed_certificates(services.claim_new_certificates())
-    assert [c.enrolment_id for c in issued] == [first.pk, last.pk]
+    outcome = services.issue_certificates([first.pk, failing.pk, last.pk])
+    assert [c.enrolment_id for c in outcome.issued] == [first.pk, last.pk]
+    assert list(outcome.failed) == [failing.pk]
     pending = Certificate.objects.get(enrolment=failing)
     assert (pending.status, pending.attempts, pending.needs_attention) == (
         CertificateStatus.PENDING, 1, False,
@@ -172,15 +188,29 @@ def test_a_failing_certificate_stays_pending_and_counted_for_the_sweep(db, monke
     assert Certificate.objects.get(enrolment=failing).status == CertificateStatus.ISSUED
 
 
+def test_an_error_retrying_cannot_mend_marks_the_certificate_for_attention_at_once(db, monkeypatch):
+    enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
+
+    def render(data):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(issuing, "render_certificate", render)
+    assert tasks.issue_certificates_task.delay([enrolment.pk]).get() == 0  # not retried
+    certificate = Certificate.objects.get(enrolment=enrolment)
+    assert (certificate.attempts, certificate.needs_attention) == (1, True)
+    assert tasks.reconcile_certificates_task(minutes=0) == 0  # left to a person
+
+
 def test_emails_of_a_batch_go_once_each_even_when_the_mail_server_fails_half_way(
-    db, monkeypatch, mailoutbox
+    db, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     from django.core.mail.backends.locmem import EmailBackend
 
-    monkeypatch.setattr(together, "_enqueue_emails", lambda ids: None)
     course = make_course(modules=1, lessons_per_module=1)
     enrolments = completions(course, 3)
-    ids = [c.pk for c in services.issue_claimed_certificates(services.claim_new_certificates())]
+    with django_capture_on_commit_callbacks():  # the email task not run
+        outcome = services.issue_certificates([e.pk for e in enrolments])
+    ids = [c.pk for c in outcome.issued]
     real, calls = EmailBackend.send_messages, []
 
     def flaky(self, messages):
@@ -212,15 +242,15 @@ def test_a_file_that_fails_to_store_leaves_its_certificate_pending(db, monkeypat
         return real(name, content)
 
     monkeypatch.setattr(issuing, "store_atomically", store)
-    issued = services.issue_claimed_certificates(services.claim_new_certificates())
-    assert [c.enrolment_id for c in issued] == [e.pk for e in others]
+    outcome = services.issue_certificates([first.pk, *(e.pk for e in others)])
+    assert [c.enrolment_id for c in outcome.issued] == [e.pk for e in others]
     failed = Certificate.objects.get(enrolment=first)
     assert (failed.status, failed.attempts) == (CertificateStatus.PENDING, 1)
     assert "disk full" in failed.last_error
     assert len(stored_files(settings)) == 2
 
 
-def test_a_certificate_failing_in_a_batch_is_handed_to_its_own_task_for_retries(db, monkeypatch):
+def test_a_certificate_failing_in_a_batch_is_retried_by_the_same_task(db, monkeypatch):
     course = make_course(modules=1, lessons_per_module=1)
     _first, failing, _last = completions(course, 3)
     real, failures = issuing.store_atomically, []
@@ -232,14 +262,7 @@ def test_a_certificate_failing_in_a_batch_is_handed_to_its_own_task_for_retries(
         return real(name, content)
 
     monkeypatch.setattr(issuing, "store_atomically", store)
-    handed = []
-    monkeypatch.setattr(
-        tasks.issue_certificate_task,
-        "apply_async",
-        lambda args, countdown: handed.append((args, countdown)),
-    )
-    assert tasks.issue_new_certificates_task() == 2
-    assert handed == [((failing.pk,), 5)]
-    tasks.issue_certificate_task(failing.pk)  # what the worker runs five seconds later
+    tasks.issue_certificates_task.delay([])  # eager: the retry runs at once
+    assert issued_count() == 3
     certificate = Certificate.objects.get(enrolment=failing)
     assert (certificate.status, certificate.attempts) == (CertificateStatus.ISSUED, 1)

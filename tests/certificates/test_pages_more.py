@@ -48,7 +48,8 @@ def _fresh_rate_limits(db):
 
 def issued(cohort, **user_fields):
     enrolment = make_completion(cohort.course, cohort, **user_fields)
-    return services.issue_certificate(enrolment.pk)
+    (certificate,) = services.issue_certificates([enrolment.pk]).issued
+    return certificate
 
 
 def page_url(cohort):
@@ -91,7 +92,7 @@ def test_a_participant_of_the_cohort_gets_not_found_everywhere_and_changes_nothi
     own.status = EnrolmentStatus.COMPLETED
     own.completed_at = timezone.now()
     own.save(update_fields=["status", "completed_at"])
-    own_certificate = services.issue_certificate(own.pk)
+    (own_certificate,) = services.issue_certificates([own.pk]).issued
     classmate = issued(cohort, full_name="Amina Diallo")
     archive = finished_archive(cohort, facilitator, django_capture_on_commit_callbacks)
     running = CertificateBatch.objects.create(

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus
-from certificates.tasks import MAX_RETRIES, issue_certificate_task, reconcile_certificates_task
+from certificates.tasks import MAX_RETRIES, issue_certificates_task, reconcile_certificates_task
 from courses.models import EnrolmentStatus
 from tests.certificates.processes import kill, logs, wait_for_start_sweep
 from tests.factories import make_completion, make_course
@@ -69,7 +69,7 @@ def test_duplicate_deliveries_to_two_workers_issue_one_certificate_and_one_file(
     # The sweep first (nothing is issued yet, so it enqueues), then the same message again.
     assert reconcile_certificates_task(minutes=0) == 1
     for _ in range(4):
-        issue_certificate_task.delay(completed_enrolment.pk)
+        issue_certificates_task.delay([completed_enrolment.pk])
 
     issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
     assert issued, logs(*workers)
@@ -82,7 +82,7 @@ def test_a_worker_killed_mid_render_leaves_no_file_and_the_sweep_issues_exactly_
     completed_enrolment, start_worker, media_root
 ):
     blocked = start_worker("block-render")
-    issue_certificate_task.delay(completed_enrolment.pk)
+    issue_certificates_task.delay([completed_enrolment.pk])
     pending = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.PENDING, 60)
     assert pending, logs(blocked)
 
@@ -108,7 +108,7 @@ def test_storage_failing_once_is_retried_with_backoff_then_issued(start_worker, 
     # test's message is the only delivery, so the certificate is issued by its retry.
     assert wait_for_start_sweep(worker), logs(worker)
     completed_enrolment = make_completed_enrolment()
-    issue_certificate_task.delay(completed_enrolment.pk)
+    issue_certificates_task.delay([completed_enrolment.pk])
     issued = wait_for(lambda: status_of(completed_enrolment) == CertificateStatus.ISSUED, 60)
     assert issued, logs(worker)
     certificate = assert_one_issued_certificate_with_its_file(completed_enrolment, media_root)
@@ -122,7 +122,7 @@ def test_storage_failing_for_good_marks_the_certificate_for_attention_after_the_
     worker = start_worker("fail-store-always")
     assert wait_for_start_sweep(worker), logs(worker)  # one delivery: the limit is exact
     completed_enrolment = make_completed_enrolment()
-    issue_certificate_task.delay(completed_enrolment.pk)
+    issue_certificates_task.delay([completed_enrolment.pk])
 
     def gave_up():
         return Certificate.objects.filter(
@@ -188,7 +188,7 @@ def test_a_burst_of_completions_is_issued_together_exactly_once_even_after_a_kil
     start_worker, media_root
 ):
     from accounts.models import User
-    from certificates.services.together import TOGETHER
+    from certificates.tasks import BATCH
     from courses.events import course_completed
     from courses.models import Enrolment
     from courses.services.enrolment import ensure_default_cohort
@@ -208,7 +208,7 @@ def test_a_burst_of_completions_is_issued_together_exactly_once_even_after_a_kil
     for enrolment in enrolments:  # what each completion's request does after its commit
         course_completed.send(sender=Enrolment, enrolment_id=enrolment.pk)
     pending = Certificate.objects.filter(status=CertificateStatus.PENDING)
-    assert wait_for(lambda: pending.count() == TOGETHER, 60), logs(blocked)  # a batch claimed
+    assert wait_for(lambda: pending.count() == BATCH, 60), logs(blocked)  # a batch claimed
     kill(blocked)  # while rendering its first certificate
     assert certificate_files(media_root) == ([], [])
 

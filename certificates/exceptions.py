@@ -1,0 +1,28 @@
+"""Moves a certificate or a cohort's batch cannot make (raised by their model methods)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from elearn.errors import DomainError
+
+
+class CertificateNotIssued(DomainError):
+    code = "certificate_not_issued"
+    status_code = 409
+    default_message = _("Only an issued certificate can be revoked or re-issued.")
+
+
+class CertificateRevoked(DomainError):
+    code = "certificate_revoked"
+    status_code = 409
+    default_message = _("A revoked certificate cannot be issued again.")
+
+
+class RevocationReasonMissing(DomainError):
+    code = "revocation_reason_missing"
+    default_message = _("A reason is required to revoke a certificate.")
+
+
+class BatchFinished(DomainError):
+    code = "batch_finished"
+    status_code = 409
+    default_message = _("This batch has already finished.")
