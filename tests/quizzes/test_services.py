@@ -532,10 +532,13 @@ def test_a_save_racing_a_submission_never_changes_a_submitted_attempt():
         lambda: services.save_answers(attempt, answers={question.pk: wrong}),
     )
     attempt.refresh_from_db()
+    # Answers are stored by choice id (participants send the attempt's opaque ids).
+    right_choice = question.choices.get(is_correct=True).pk
+    wrong_choice = question.choices.filter(is_correct=False).first().pk
     if isinstance(outcomes[1], AlreadySubmitted):  # the submission went first
-        assert attempt.answers == {str(question.pk): right} and attempt.score == 100
+        assert attempt.answers == {str(question.pk): right_choice} and attempt.score == 100
     else:  # the save went first and was graded
-        assert attempt.answers == {str(question.pk): wrong} and attempt.score == 0
+        assert attempt.answers == {str(question.pk): wrong_choice} and attempt.score == 0
     assert attempt.status == AttemptStatus.SUBMITTED
 
 
