@@ -91,18 +91,21 @@ class Kind:
         return ExportKind(self.name).label
 
     def check(self, user, data: Mapping) -> Checked:
-        raise NotImplementedError
+        """Who may ask and what they asked for; every kind says (there is no safe default)."""
+        raise NotImplementedError(f"the {self.name} export must say who may ask for it")
 
     def count(self, parameters: dict) -> int:
         """How many rows, cheaply (an upper bound will do)."""
         return 0
 
     def table(self, user, parameters: dict) -> Table:
-        raise NotImplementedError
+        """A table kind's rows; a document kind has none (it has `document` instead)."""
+        raise NotImplementedError(f"the {self.name} export is a document, not a table")
 
     def document(self, user, parameters: dict, *, language: str) -> bytes:
-        """A document kind's file, in `language` (the one it was asked in)."""
-        raise NotImplementedError
+        """A document kind's file, in `language` (the one it was asked in); a table kind has
+        none (it has `table` instead)."""
+        raise NotImplementedError(f"the {self.name} export is a table, not a document")
 
 
 class Labels:
