@@ -20,13 +20,13 @@ Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
   page for a course and for a course five times larger, which must be equal.
 - `quiz-submit`: submissions per second of a 10-question quiz of every question type (POST
   /api/v1/attempts/{id}/submit/ with a token; answers saved beforehand, so a request is one
-  submission: grading, storing the result, the completion check, the review). No target ratio.
-  An attempt can be submitted only once, so each run is a list of requests sent once each
+  submission: grading, storing the result, the completion check, the review); target ratio
+  >= 0.5. An attempt can be submitted only once, so each run is a list of requests sent once each
   (load tools' `run_list`): before every run, participants start new attempts and save their
   answers in this process (quizzes.services), as many as the run needs at the previous run's
   rate; requests/s count the responses received while every connection was busy, and the
   server is then checked to have graded every attempt sent. Also: SQL queries per submission
-  for 10 and 30 questions, which must be equal.
+  for 10 and 30 questions, which must be equal (and at most 8).
 - `item-analysis`: server time of a quiz's question analysis (GET
   /api/v1/quizzes/{id}/statistics/ and the facilitator's page) over 10,000 submitted attempts,
   against a target of 1 s (bench/item_analysis.py); SQL queries for 10,000 and 100 attempts.

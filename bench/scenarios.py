@@ -221,21 +221,21 @@ def quiz_submit(bench: Bench) -> None:
         ListSource(submissions.submissions, submissions.check_all_graded),
         ListSource(lambda count: submissions.writes(count, pad=pad)),
     )
-    print_comparison("submit", comparison, target_ratio=None)
+    print_comparison("submit", comparison, target_ratio=SUBMIT_TARGET)
     print(
         f"  {'submissions measured':<26}{comparison.page_requests:>9,}     by "
         f"{len(submissions.participants):,} participants; mean response "
         f"{comparison.page_body_size:,.0f} B, reference {comparison.reference_body_size:,.0f} B"
     )
-    if comparison.ratio < LOW_RATIO:
+    if comparison.ratio < SUBMIT_TARGET:
         print(
-            f"  below {LOW_RATIO}: `bench/run.py quiz-submit --profile quiz-submit` shows where "
-            "a submission's time goes"
+            "  `bench/run.py quiz-submit --profile quiz-submit` shows where a submission's time "
+            "goes"
         )
 
 
-# Below this ratio, the scenario points to its profile.
-LOW_RATIO = 0.3
+# Issue 10: a submission should cost at most twice an authenticated write of the same size.
+SUBMIT_TARGET = 0.5
 
 
 def profile_submissions(count: int = 200) -> None:

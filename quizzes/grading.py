@@ -60,7 +60,8 @@ class PairData:
 
 @dataclass(frozen=True)
 class QuestionData:
-    """What grading needs to know about a question (a snapshot of the rows)."""
+    """What grading needs to know about a question (a snapshot of the rows), and what its
+    review shows (the rendered prompt and feedback), so that one read serves both."""
 
     id: int
     type: str
@@ -73,6 +74,9 @@ class QuestionData:
     feedback_incorrect: str = ""
     choices: tuple[ChoiceData, ...] = ()
     pairs: tuple[PairData, ...] = ()
+    prompt_html: str = ""
+    feedback_correct_html: str = ""
+    feedback_incorrect_html: str = ""
 
     @classmethod
     def from_model(cls, question) -> QuestionData:
@@ -87,6 +91,9 @@ class QuestionData:
             tolerance=question.tolerance or Decimal(0),
             feedback_correct=question.feedback_correct,
             feedback_incorrect=question.feedback_incorrect,
+            prompt_html=question.prompt_html,
+            feedback_correct_html=question.feedback_correct_html,
+            feedback_incorrect_html=question.feedback_incorrect_html,
             choices=tuple(
                 ChoiceData(
                     id=c.pk, text=c.text, is_correct=c.is_correct, feedback=c.feedback, key=c.key

@@ -298,14 +298,24 @@ class Attempt(models.Model):
         """True once `now` is later than the deadline (the deadline itself still counts)."""
         return self.deadline is not None and now > self.deadline
 
-    def mark_submitted(self, *, at, points, max_points, score, passed, results) -> None:
-        """Record the grade (in memory; the caller saves). Refuses a second submission."""
+    def submit(self, *, at, points, max_points, score, passed, results) -> bool:
+        """In progress to submitted, with the grade (in memory; the caller saves). True if this
+        call made the move. The same submission again (the same time and grade: an attempt
+        closed at its deadline, then submitted late) changes nothing and returns False; any
+        other submission of a submitted attempt raises AlreadySubmitted."""
+        grade = {
+            "submitted_at": at,
+            "points": points,
+            "max_points": max_points,
+            "score": score,
+            "passed": passed,
+            "results": results,
+        }
         if self.is_submitted:
+            if all(getattr(self, name) == value for name, value in grade.items()):
+                return False
             raise AlreadySubmitted()
         self.status = AttemptStatus.SUBMITTED
-        self.submitted_at = at
-        self.points = points
-        self.max_points = max_points
-        self.score = score
-        self.passed = passed
-        self.results = results
+        for name, value in grade.items():
+            setattr(self, name, value)
+        return True

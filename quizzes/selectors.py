@@ -8,6 +8,7 @@ for a submitted attempt whose quiz's review policy allows it (review_allowed).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +24,9 @@ from courses.selectors.access import get_current_enrolment
 
 from .exceptions import NotEnrolled
 from .grading import (
+    ChoiceData,
     LayoutItem,
+    PairData,
     QuestionData,
     matching_marks,
     picked_choices,
@@ -225,8 +228,16 @@ def review_allowed(attempt: Attempt) -> bool:
     return False
 
 
-def get_attempt_detail(attempt: Attempt, *, now: datetime | None = None) -> AttemptDetail:
-    """What the participant sees of their attempt (see AttemptDetail); at most four queries."""
+def get_attempt_detail(
+    attempt: Attempt,
+    *,
+    now: datetime | None = None,
+    questions: Mapping[int, QuestionData] | None = None,
+) -> AttemptDetail:
+    """What the participant sees of their attempt (see AttemptDetail); at most two queries. A
+    submitted attempt's review is built from `questions` when given (as its submission read
+    them: submit_attempt's Submission), with no query unless the review policy must look at
+    the participant's other attempts."""
     if not attempt.is_submitted:
         now = now or timezone.now()
         remaining = None
@@ -238,9 +249,8 @@ def get_attempt_detail(attempt: Attempt, *, now: datetime | None = None) -> Atte
             answers=get_saved_answers(attempt),
             seconds_remaining=remaining,
         )
-    return AttemptDetail(
-        attempt=attempt, review=get_attempt_review(attempt) if review_allowed(attempt) else None
-    )
+    review = get_attempt_review(attempt, questions=questions) if review_allowed(attempt) else None
+    return AttemptDetail(attempt=attempt, review=review)
 
 
 def get_saved_answers(attempt: Attempt) -> dict[str, Any]:
@@ -252,16 +262,16 @@ def get_saved_answers(attempt: Attempt) -> dict[str, Any]:
 def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
     """The attempt's questions as shown, in its layout's order, without answers or feedback.
 
-    Three queries, whatever the number of questions. Questions, choices or pairs deleted since
-    the attempt started are left out.
+    One query (load_questions), whatever the number of questions. Questions, choices or pairs
+    deleted since the attempt started are left out.
     """
     views = []
     for item, question in _layout_questions(attempt):
-        choices = {c.pk: c for c in question.choices.all()}
-        pairs = {p.pk: p for p in question.pairs.all()}
+        choices = {c.id: c for c in question.choices}
+        pairs = {p.id: p for p in question.pairs}
         views.append(
             QuestionView(
-                id=question.pk,
+                id=question.id,
                 type=question.type,
                 prompt_html=question.prompt_html,
                 points=question.points,
@@ -277,21 +287,23 @@ def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
     return views
 
 
-def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
+def get_attempt_review(
+    attempt: Attempt, *, questions: Mapping[int, QuestionData] | None = None
+) -> list[QuestionReview]:
     """The submitted attempt question by question: what was given, what was right, the points
-    awarded (as graded at submission) and all feedback. Callers check review_allowed first."""
+    awarded (as graded at submission) and all feedback. Callers check review_allowed first.
+    One query (load_questions), none if given its `questions` (as its submission read them)."""
     reviews = []
-    for item, question in _layout_questions(attempt):
-        result = attempt.results.get(str(question.pk))
+    for item, question in _layout_questions(attempt, questions):
+        result = attempt.results.get(str(question.id))
         if result is None:  # not graded (defensive: results cover every question found)
             continue
-        data = QuestionData.from_model(question)
-        answer = attempt.answers.get(str(question.pk))
-        picked = set(picked_choices(data, answer))
-        choices = {c.id: c for c in data.choices}
-        pairs = {p.id: p for p in data.pairs}
+        answer = attempt.answers.get(str(question.id))
+        picked = set(picked_choices(question, answer))
+        choices = {c.id: c for c in question.choices}
+        pairs = {p.id: p for p in question.pairs}
         option_pairs = dict(item.options)
-        marks = matching_marks(data, item, answer if isinstance(answer, dict) else None)
+        marks = matching_marks(question, item, answer if isinstance(answer, dict) else None)
         prompts = []
         for pair_id in item.prompts:
             if pair_id not in pairs:
@@ -312,7 +324,7 @@ def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
         numeric = question.type == QuestionType.NUMERIC
         reviews.append(
             QuestionReview(
-                id=question.pk,
+                id=question.id,
                 type=question.type,
                 prompt_html=question.prompt_html,
                 points=question.points,
@@ -340,7 +352,7 @@ def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
                     for token, pair in item.options
                     if pair in pairs
                 ],
-                accepted_answers=list(data.accepted_answers)
+                accepted_answers=list(question.accepted_answers)
                 if question.type == QuestionType.SHORT_ANSWER
                 else [],
                 numeric_answer=question.numeric_answer if numeric else None,
@@ -350,8 +362,56 @@ def get_attempt_review(attempt: Attempt) -> list[QuestionReview]:
     return reviews
 
 
-def _layout_questions(attempt: Attempt) -> list[tuple[LayoutItem, Question]]:
+def load_questions(**filters) -> list[QuestionData]:
+    """The questions matching `filters` as snapshots for grading and review (QuestionData), in
+    the quiz's order, each with its choices and matching pairs in theirs.
+
+    One query whatever the number of questions: choices and pairs are joined to their question
+    rather than prefetched (three queries, as QuestionData.from_model reads them; a test keeps
+    the two equal). A question has choices or pairs, so rows do not multiply (and should one
+    have both, each choice and pair is still taken once).
+    """
+    rows = (
+        Question.objects.filter(**filters)
+        .order_by("order", "id", "choices__order", "choices__id", "pairs__order", "pairs__id")
+        .values_list(*_QUESTION_FIELDS, *_CHOICE_FIELDS, *_PAIR_FIELDS)
+    )
+    found: dict[int, tuple[tuple, dict[int, ChoiceData], dict[int, PairData]]] = {}
+    for row in rows:
+        _question, choices, pairs = found.setdefault(row[0], (row[:_CHOICES_AT], {}, {}))
+        choice_id, text, is_correct, feedback, key = row[_CHOICES_AT:_PAIRS_AT]
+        if choice_id is not None and choice_id not in choices:
+            choices[choice_id] = ChoiceData(choice_id, text, is_correct, feedback, key)
+        pair_id, prompt, answer = row[_PAIRS_AT:]
+        if pair_id is not None and pair_id not in pairs:
+            pairs[pair_id] = PairData(pair_id, prompt, answer)
+    questions = []
+    for question, choices, pairs in found.values():
+        fields = dict(zip(_QUESTION_FIELDS, question, strict=True))
+        fields["accepted_answers"] = tuple(str(a) for a in fields["accepted_answers"] or ())
+        fields["tolerance"] = fields["tolerance"] or Decimal(0)
+        questions.append(
+            QuestionData(**fields, choices=tuple(choices.values()), pairs=tuple(pairs.values()))
+        )
+    return questions
+
+
+_QUESTION_FIELDS = (
+    "id", "type", "points", "partial_credit", "accepted_answers", "numeric_answer", "tolerance",
+    "feedback_correct", "feedback_incorrect", "prompt_html", "feedback_correct_html",
+    "feedback_incorrect_html",
+)  # fmt: skip
+_CHOICE_FIELDS = ("choices__id", "choices__text", "choices__is_correct", "choices__feedback",
+                  "choices__key")  # fmt: skip
+_PAIR_FIELDS = ("pairs__id", "pairs__prompt", "pairs__answer")
+_CHOICES_AT = len(_QUESTION_FIELDS)
+_PAIRS_AT = _CHOICES_AT + len(_CHOICE_FIELDS)
+
+
+def _layout_questions(
+    attempt: Attempt, questions: Mapping[int, QuestionData] | None = None
+) -> list[tuple[LayoutItem, QuestionData]]:
     layout = [LayoutItem.from_json(item) for item in attempt.layout]
-    questions = Question.objects.filter(pk__in=[item.question for item in layout])
-    found = {q.pk: q for q in questions.prefetch_related("choices", "pairs")}
-    return [(item, found[item.question]) for item in layout if item.question in found]
+    if questions is None:
+        questions = {q.id: q for q in load_questions(pk__in=[item.question for item in layout])}
+    return [(item, questions[item.question]) for item in layout if item.question in questions]

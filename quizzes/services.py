@@ -13,7 +13,7 @@ not move it). Until the deadline, inclusive, answers can be saved. After it:
 
 Either way an attempt that ran out of time records the deadline as its submission time.
 Grading happens once, on the server, when the attempt is submitted; a passed attempt may
-complete the participant's enrolment (courses.services.progress.evaluate_completion), in the
+complete the participant's enrolment (courses.services.progress.record_quiz_result), in the
 same transaction.
 """
 
@@ -22,17 +22,19 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
-from courses.services.progress import evaluate_completion, record_activity
+from courses.services.progress import record_quiz_result
 
 from .exceptions import (
     AlreadySubmitted,
@@ -50,10 +52,24 @@ from .grading import (
     grade_attempt,
     option_texts,
 )
-from .models import Attempt, AttemptStatus, Question, QuestionType, Quiz
+from .models import Attempt, AttemptStatus, QuestionType, Quiz
+from .selectors import load_questions
 
 # Draws and shuffles in production; tests pass their own seeded random.Random.
 _system_random = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What submit_attempt did: the attempt as graded; whether this call graded it (False when
+    it replayed a submission already recorded, see Attempt.submit); whether the pass completed
+    the participant's course; and the questions it was graded on, by id, to build its review
+    from (quizzes.selectors.get_attempt_detail) without reading them again."""
+
+    attempt: Attempt
+    graded: bool
+    completed_course: bool
+    questions: Mapping[int, QuestionData]
 
 
 def start_attempt(
@@ -81,7 +97,7 @@ def start_attempt(
         )
         if quiz.max_attempts is not None and used["count"] >= quiz.max_attempts:
             raise AttemptLimitReached()
-        pool = _load_questions(quiz_id=quiz.pk)
+        pool = load_questions(quiz_id=quiz.pk)
         if not pool:
             raise QuizHasNoQuestions()
         layout = _build_layout(quiz, pool, rng)
@@ -125,23 +141,29 @@ def save_answers(
             raise AlreadySubmitted()
         if locked.is_past_deadline(now):
             raise TimeUp()
-        _merge_answers(locked, answers, now=now)
+        _layout, questions = _read_questions(locked)
+        _merge_answers(locked, answers, questions, now=now)
         locked.save(update_fields=["answers", "answers_saved_at"])
         return locked
 
 
 def submit_attempt(
-    attempt: Attempt, *, answers: Mapping[Any, Any] | None = None, now: datetime | None = None
-) -> Attempt:
-    """Grade the attempt, once: a second submission raises AlreadySubmitted.
+    user: User,
+    attempt_id: int,
+    *,
+    answers: Mapping[Any, Any] | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Grade the user's own attempt, once (Http404 for anyone else's, as get_attempt_for).
 
     `answers`, if given, are saved first as by save_answers (all or nothing), unless the
-    deadline has passed: then only what was saved before it is graded. A pass may complete the
-    participant's enrolment (evaluate_completion, in this transaction).
+    deadline has passed: then only what was saved before it is graded. A second submission
+    raises AlreadySubmitted, except the same one replayed (Attempt.submit). Notes the
+    participant's activity; a pass may complete their enrolment (record_quiz_result), in the
+    same transaction. Reads the attempt and its questions once: five statements after a pass,
+    in one transaction (six when the pass completes the course).
     """
-    submitted = _submit(attempt.pk, answers=answers, now=now or timezone.now())
-    record_activity(submitted.user_id, submitted.quiz.course_id)
-    return submitted
+    return _submit(attempt_id, user=user, answers=answers, now=now or timezone.now())
 
 
 def close_expired_attempt(user: User, quiz: Quiz, *, now: datetime | None = None) -> Attempt | None:
@@ -161,9 +183,10 @@ def close_expired_attempt(user: User, quiz: Quiz, *, now: datetime | None = None
     if expired is None:
         return None
     try:
-        return _submit(expired, now=now)
+        submission = _submit(expired, now=now)
     except AlreadySubmitted:  # the participant submitted it at the same moment
         return None
+    return submission.attempt if submission.graded else None
 
 
 def close_attempt_if_expired(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
@@ -172,22 +195,25 @@ def close_attempt_if_expired(attempt: Attempt, *, now: datetime | None = None) -
     if attempt.is_submitted or not attempt.is_past_deadline(now):
         return attempt
     try:
-        return _submit(attempt.pk, now=now)
+        return _submit(attempt.pk, now=now).attempt
     except AlreadySubmitted:
         return Attempt.objects.select_related("quiz__course").get(pk=attempt.pk)
 
 
-def _submit(attempt_id: int, *, now: datetime, answers: Mapping[Any, Any] | None = None) -> Attempt:
+def _submit(
+    attempt_id: int,
+    *,
+    now: datetime,
+    user: User | None = None,
+    answers: Mapping[Any, Any] | None = None,
+) -> Submission:
     with transaction.atomic():
-        attempt = _lock(attempt_id)
-        if attempt.is_submitted:
-            raise AlreadySubmitted()
-        if answers and not attempt.is_past_deadline(now):
-            _merge_answers(attempt, answers, now=now)
-        layout = [LayoutItem.from_json(item) for item in attempt.layout]
-        questions = {q.id: q for q in _load_questions(pk__in=[item.question for item in layout])}
+        attempt = _lock(attempt_id, user=user)
+        layout, questions = _read_questions(attempt)
+        if answers and not attempt.is_submitted and not attempt.is_past_deadline(now):
+            _merge_answers(attempt, answers, questions, now=now)
         grade = grade_attempt(questions, layout, attempt.answers, pass_mark=attempt.quiz.pass_mark)
-        attempt.mark_submitted(
+        graded = attempt.submit(
             at=min(now, attempt.deadline) if attempt.deadline else now,
             points=grade.points,
             max_points=grade.max_points,
@@ -195,33 +221,45 @@ def _submit(attempt_id: int, *, now: datetime, answers: Mapping[Any, Any] | None
             passed=grade.passed,
             results={key: result.to_json() for key, result in grade.results.items()},
         )
-        attempt.save(
-            update_fields=[
-                "answers",
-                "answers_saved_at",
-                "status",
-                "submitted_at",
-                "points",
-                "max_points",
-                "score",
-                "passed",
-                "results",
-            ]
-        )
-        if grade.passed:
-            enrolment = get_current_enrolment(attempt.user, attempt.quiz.course)
-            if enrolment is not None:
-                evaluate_completion(enrolment)
-        return attempt
+        completed = False
+        if graded:
+            attempt.save(
+                update_fields=[
+                    "answers",
+                    "answers_saved_at",
+                    "status",
+                    "submitted_at",
+                    "points",
+                    "max_points",
+                    "score",
+                    "passed",
+                    "results",
+                ]
+            )
+            completed = record_quiz_result(
+                attempt.user_id, attempt.quiz.course_id, passed=grade.passed
+            )
+        return Submission(attempt, graded=graded, completed_course=completed, questions=questions)
 
 
-def _lock(attempt_id: int) -> Attempt:
-    # Only the attempt row is locked (of=self), not the quiz and course joined to it.
-    return (
-        Attempt.objects.select_for_update(of=("self",))
-        .select_related("quiz__course", "user")
-        .get(pk=attempt_id)
-    )
+def _lock(attempt_id: int, *, user: User | None = None) -> Attempt:
+    """The attempt locked for update, with its quiz; if `user` is given, only theirs (Http404
+    for anyone else's, as selectors.get_attempt_for)."""
+    owner = {} if user is None else {"user_id": user.pk}
+    # Only the attempt row is locked (of=self), not the quiz joined to it.
+    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("quiz")
+    try:
+        return attempts.get(pk=attempt_id, **owner)
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt.") from None
+
+
+def _read_questions(attempt: Attempt) -> tuple[list[LayoutItem], dict[int, QuestionData]]:
+    """The attempt's layout, and its questions as they are now by id (one query; those deleted
+    since it started are missing)."""
+    layout = [LayoutItem.from_json(item) for item in attempt.layout]
+    questions = load_questions(pk__in=[item.question for item in layout])
+    return layout, {question.id: question for question in questions}
 
 
 def _in_progress(user: User, quiz: Quiz) -> Attempt | None:
@@ -232,7 +270,15 @@ def _in_progress(user: User, quiz: Quiz) -> Attempt | None:
     )
 
 
-def _merge_answers(attempt: Attempt, answers: Mapping[Any, Any], *, now: datetime) -> None:
+def _merge_answers(
+    attempt: Attempt,
+    answers: Mapping[Any, Any],
+    questions: Mapping[int, QuestionData],
+    *,
+    now: datetime,
+) -> None:
+    """Merge `answers` into the attempt (in memory), checked against its `questions` as read;
+    InvalidAnswers if any does not fit."""
     if not isinstance(answers, Mapping):
         raise InvalidAnswers({}, _("Give the answers as an object keyed by question id."))
     items = {str(item["question"]): LayoutItem.from_json(item) for item in attempt.layout}
@@ -242,8 +288,6 @@ def _merge_answers(attempt: Attempt, answers: Mapping[Any, Any], *, now: datetim
         for key in answers
         if key not in items
     }
-    wanted = [items[key].question for key in answers if key in items]
-    questions = {q.id: q for q in _load_questions(pk__in=wanted)} if wanted else {}
     merged = dict(attempt.answers)
     for key, value in answers.items():
         if key not in items:
@@ -265,12 +309,6 @@ def _merge_answers(attempt: Attempt, answers: Mapping[Any, Any], *, now: datetim
         raise InvalidAnswers(errors)
     attempt.answers = merged
     attempt.answers_saved_at = now
-
-
-def _load_questions(**filters) -> list[QuestionData]:
-    """Questions as grading snapshots, in the quiz's order: three queries, whatever the count."""
-    questions = Question.objects.filter(**filters).prefetch_related("choices", "pairs")
-    return [QuestionData.from_model(q) for q in questions.order_by("order", "id")]
 
 
 def _build_layout(quiz: Quiz, pool: list[QuestionData], rng: random.Random) -> list[LayoutItem]:

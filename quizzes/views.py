@@ -62,7 +62,7 @@ def attempt_detail(request, attempt_id):
         answers = answers_from_form(request.POST, selectors.get_attempt_questions(attempt))
         try:
             if request.POST.get("action") == "submit":
-                services.submit_attempt(attempt, answers=answers)
+                services.submit_attempt(request.user, attempt.pk, answers=answers)
                 return redirect("attempt-detail", attempt_id=attempt.pk)
             services.save_answers(attempt, answers=answers)
             messages.success(request, _("Your answers are saved."))

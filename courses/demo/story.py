@@ -279,7 +279,7 @@ class _Story:
             answers = self.answers.draw(quiz, attempt.layout, learnt, rng, want)
             limit = (quiz.time_limit_minutes or 30) - 2
             at += timedelta(minutes=min(limit, rng.randint(5, 16)))
-            attempt = submit_attempt(attempt, answers=answers, now=at)
+            attempt = submit_attempt(enrolment.user, attempt.pk, answers=answers, now=at).attempt
             self.touch(enrolment, at)
             if attempt.passed:
                 break

@@ -57,7 +57,7 @@ def pass_quiz(user, quiz):
         )
         for item in attempt.layout
     }
-    return submit_attempt(attempt, answers=answers)
+    return submit_attempt(attempt.user, attempt.pk, answers=answers).attempt
 
 
 def join(cohort, *, active_days_ago=0, **user_fields):

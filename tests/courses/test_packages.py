@@ -443,7 +443,10 @@ def test_an_imported_matching_question_with_partial_credit_earns_a_share_per_pai
 
     attempt, _ = quiz_services.start_attempt(participant, question.quiz)
     half_right = matching_answer(question, attempt, wrong=1)  # first prompt: second's answer
-    attempt = quiz_services.submit_attempt(attempt, answers={question.pk: half_right})
+    submission = quiz_services.submit_attempt(
+        participant, attempt.pk, answers={question.pk: half_right}
+    )
+    attempt = submission.attempt
 
     result = attempt.results[str(question.pk)]
     assert (result["points"], result["max_points"], result["outcome"]) == ("1.00", 2, "partial")

@@ -371,7 +371,11 @@ def test_an_arabic_course_is_right_to_left_in_an_english_interface(client, arabi
     attempt_page = client.get(reverse("attempt-detail", args=[attempt.pk]))
     question = quiz.questions.get(key="q1")
     shown = {choice: opaque for opaque, choice in attempt.layout[0]["choices"]}
-    submit_attempt(attempt, answers={str(question.pk): shown[question.choices.get(key="a").pk]})
+    submit_attempt(
+        attempt.user,
+        attempt.pk,
+        answers={str(question.pk): shown[question.choices.get(key="a").pk]},
+    )
     review_page = client.get(reverse("attempt-detail", args=[attempt.pk]))
 
     for response in (course_page, lesson_page, attempt_page, review_page):

@@ -279,7 +279,8 @@ def _build_scenario() -> Scenario:
     attempt, _created = start_attempt(participant, quiz)
     right = {c.pk for q in quiz.questions.all() for c in q.choices.filter(is_correct=True)}
     submit_attempt(  # each question's right choice, by its id in the attempt
-        attempt,
+        participant,
+        attempt.pk,
         answers={
             str(item["question"]): next(o for o, c in item["choices"] if c in right)
             for item in attempt.layout

@@ -61,7 +61,7 @@ def take(user, quiz, *, right=()):
         str(q.pk): right_answer(q, attempt) if q.key in right else wrong_answer(q, attempt)
         for q in drawn
     }
-    return submit_attempt(attempt, answers=answers)
+    return submit_attempt(attempt.user, attempt.pk, answers=answers).attempt
 
 
 def page_url(cohort, quiz, **query):

@@ -33,7 +33,7 @@ def test_true_and_false_are_in_the_course_language_in_an_english_interface(
     attempt, _created = start_attempt(user, arabic_true_false)
 
     form = client.get(reverse("attempt-detail", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    submit_attempt(attempt, answers={})
+    submit_attempt(attempt.user, attempt.pk, answers={})
     review = client.get(reverse("attempt-detail", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en")
 
     for page in (form, review):

@@ -137,7 +137,7 @@ def test_starting_on_the_page_at_the_attempt_limit_says_so_and_creates_no_attemp
     quiz.max_attempts = 1
     quiz.save(update_fields=["max_attempts"])
     attempt, _ = start_attempt(taker, quiz)
-    submit_attempt(attempt)
+    submit_attempt(attempt.user, attempt.pk)
     client.force_login(taker)
 
     response = client.post(reverse("quiz-start", args=[quiz.pk]), follow=True)

@@ -1,14 +1,22 @@
 """The quiz engine's services: starting, resuming, saving, submitting, time limits, limits."""
 
+import itertools
 import random
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from courses.models import EnrolmentStatus
+from courses.events import course_completed
+from courses.models import EnrolmentStatus, Lesson, LessonCompletion
+from courses.services.progress import (
+    evaluate_completion,
+    record_lesson_completion,
+    record_quiz_result,
+)
 from quizzes import services
 from quizzes.exceptions import (
     AlreadySubmitted,
@@ -107,7 +115,9 @@ def test_attempt_limit_counts_every_attempt(enrolled, quiz):
     for number in (1, 2):
         attempt, _created = services.start_attempt(enrolled, quiz)
         assert attempt.number == number
-        services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
+        services.submit_attempt(
+            attempt.user, attempt.pk, answers={question.pk: wrong_answer(question, attempt)}
+        )
     with pytest.raises(AttemptLimitReached):
         services.start_attempt(enrolled, quiz)
     assert Attempt.objects.count() == 2
@@ -118,7 +128,9 @@ def test_attempt_limit_applies_after_passing_too(enrolled, quiz):
     quiz.max_attempts = 1
     quiz.save()
     attempt, _ = services.start_attempt(enrolled, quiz)
-    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    services.submit_attempt(
+        attempt.user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
     with pytest.raises(AttemptLimitReached):
         services.start_attempt(enrolled, quiz)
 
@@ -139,7 +151,7 @@ def test_shuffled_order_is_fixed_for_the_attempt_and_differs_between_attempts(en
     first, _ = services.start_attempt(enrolled, quiz, rng=rng)
     resumed, _ = services.start_attempt(enrolled, quiz, rng=rng)
     assert resumed.layout == first.layout  # a reload shows the same order
-    services.submit_attempt(first)
+    services.submit_attempt(first.user, first.pk)
     second, _ = services.start_attempt(enrolled, quiz, rng=rng)
     assert sorted(question_order(first)) == sorted(q.pk for q in questions)
     assert question_order(first) != [q.pk for q in questions]
@@ -156,7 +168,7 @@ def test_true_false_choices_are_never_shuffled(enrolled, quiz):
     for seed in range(5):
         attempt, _ = services.start_attempt(enrolled, quiz, rng=random.Random(seed))
         assert choice_orders(attempt) == [[true, false]]
-        services.submit_attempt(attempt)
+        services.submit_attempt(attempt.user, attempt.pk)
 
 
 def test_draw_picks_the_number_of_questions_asked_and_varies_between_attempts(enrolled, quiz):
@@ -173,7 +185,7 @@ def test_draw_picks_the_number_of_questions_asked_and_varies_between_attempts(en
         # Without shuffle_questions the drawn questions keep the quiz's order.
         assert order == sorted(order, key=pool_order.index)
         drawn.append(order)
-        services.submit_attempt(attempt)
+        services.submit_attempt(attempt.user, attempt.pk)
         assert Attempt.objects.get(pk=attempt.pk).max_points == 3
     assert len({tuple(d) for d in drawn}) > 1
 
@@ -199,7 +211,7 @@ def test_matching_options_are_shuffled_with_ids_that_are_not_pair_ids(enrolled, 
         tokens = [token for token, _pair in item["options"]]
         assert not {str(p) for p in pair_ids} & set(tokens)
         orders.add(tuple(pair for _token, pair in item["options"]))
-        services.submit_attempt(attempt)
+        services.submit_attempt(attempt.user, attempt.pk)
     assert len(orders) > 1
 
 
@@ -256,7 +268,7 @@ def test_every_type_answered_right_scores_full_marks(enrolled, quiz):
     attempt, _ = services.start_attempt(enrolled, quiz)
     answers = {q.pk: right_answer(q, attempt) for q in questions.values()}
     services.save_answers(attempt, answers=answers)
-    attempt = services.submit_attempt(attempt)
+    attempt = services.submit_attempt(attempt.user, attempt.pk).attempt
     assert attempt.status == AttemptStatus.SUBMITTED
     assert (attempt.points, attempt.max_points, attempt.score) == (6, 6, 100)
     assert attempt.passed is True
@@ -267,7 +279,7 @@ def test_every_type_answered_wrong_scores_nothing(enrolled, quiz):
     questions = add_every_type(quiz)
     attempt, _ = services.start_attempt(enrolled, quiz)
     answers = {q.pk: wrong_answer(q, attempt) for q in questions.values()}
-    attempt = services.submit_attempt(attempt, answers=answers)
+    attempt = services.submit_attempt(attempt.user, attempt.pk, answers=answers).attempt
     assert (attempt.points, attempt.score, attempt.passed) == (0, 0, False)
     assert {r["outcome"] for r in attempt.results.values()} == {"incorrect"}
 
@@ -279,12 +291,13 @@ def test_partial_credit_counts_in_the_score(enrolled, quiz):
     attempt, _ = services.start_attempt(enrolled, quiz)
     right_choices = right_answer(multiple, attempt)
     attempt = services.submit_attempt(
-        attempt,
+        enrolled,
+        attempt.pk,
         answers={
             multiple.pk: right_choices[:1],  # half the right choices: 1 of 2 points
             matching.pk: matching_answer(matching, attempt, wrong=2),  # 1 of 3 prompts right
         },
-    )
+    ).attempt
     assert attempt.results[str(multiple.pk)]["points"] == "1.00"
     assert attempt.results[str(matching.pk)]["points"] == "1.00"
     assert attempt.results[str(matching.pk)]["outcome"] == "partial"
@@ -295,9 +308,13 @@ def test_partial_credit_counts_in_the_score(enrolled, quiz):
 def test_a_second_submission_is_refused_and_the_grade_kept(enrolled, quiz):
     question = add_single_choice(quiz)
     attempt, _ = services.start_attempt(enrolled, quiz)
-    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    services.submit_attempt(
+        attempt.user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
     with pytest.raises(AlreadySubmitted):
-        services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
+        services.submit_attempt(
+            attempt.user, attempt.pk, answers={question.pk: wrong_answer(question, attempt)}
+        )
     with pytest.raises(AlreadySubmitted):
         services.save_answers(attempt, answers={question.pk: wrong_answer(question, attempt)})
     attempt.refresh_from_db()
@@ -365,8 +382,8 @@ def test_a_late_submission_grades_only_what_was_saved_in_time(timed_attempt):
     second = questions[1]
     late = attempt.deadline + timedelta(minutes=30)
     attempt = services.submit_attempt(
-        attempt, answers={second.pk: right_answer(second, attempt)}, now=late
-    )
+        attempt.user, attempt.pk, answers={second.pk: right_answer(second, attempt)}, now=late
+    ).attempt
     assert attempt.status == AttemptStatus.SUBMITTED
     assert (attempt.points, attempt.score) == (1, 50)
     assert str(second.pk) not in attempt.answers
@@ -416,32 +433,49 @@ def test_passing_the_last_required_quiz_completes_the_enrolment(participant, qui
     make_empty_quiz(module=quiz.module, optional=True)  # optional quizzes are not needed
     enrolment = enrol_in(participant, quiz.course)
     attempt, _ = services.start_attempt(participant, quiz)
-    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+    services.submit_attempt(
+        attempt.user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
 
 
-def test_failing_does_not_evaluate_completion(enrolled, quiz, monkeypatch):
+def test_the_course_hears_of_each_result_and_only_a_pass_may_complete_it(
+    enrolled, quiz, monkeypatch
+):
     calls = []
-    monkeypatch.setattr(services, "evaluate_completion", calls.append)
+    real = services.record_quiz_result
+
+    def recording(user_id, course_id, *, passed):
+        calls.append((user_id, course_id, passed))
+        return real(user_id, course_id, passed=passed)
+
+    monkeypatch.setattr(services, "record_quiz_result", recording)
     question = add_single_choice(quiz)
     attempt, _ = services.start_attempt(enrolled, quiz)
-    services.submit_attempt(attempt, answers={question.pk: wrong_answer(question, attempt)})
-    assert calls == []
+    failed = services.submit_attempt(
+        enrolled, attempt.pk, answers={question.pk: wrong_answer(question, attempt)}
+    )
     attempt, _ = services.start_attempt(enrolled, quiz)
-    services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
-    assert [e.user_id for e in calls] == [enrolled.pk]
+    passed = services.submit_attempt(
+        enrolled, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
+    course = quiz.course_id
+    assert calls == [(enrolled.pk, course, False), (enrolled.pk, course, True)]
+    assert (failed.completed_course, passed.completed_course) == (False, True)
 
 
 def test_completion_is_evaluated_in_the_submission_transaction(enrolled, quiz, monkeypatch):
-    def broken(enrolment):
+    def broken(user_id, course_id, *, passed):
         raise RuntimeError("completion failed")
 
-    monkeypatch.setattr(services, "evaluate_completion", broken)
+    monkeypatch.setattr(services, "record_quiz_result", broken)
     question = add_single_choice(quiz)
     attempt, _ = services.start_attempt(enrolled, quiz)
     with pytest.raises(RuntimeError):
-        services.submit_attempt(attempt, answers={question.pk: right_answer(question, attempt)})
+        services.submit_attempt(
+            attempt.user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+        )
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.IN_PROGRESS and attempt.answers == {}
 
@@ -451,7 +485,7 @@ def test_a_question_deleted_during_the_attempt_is_not_counted(enrolled, quiz):
     attempt, _ = services.start_attempt(enrolled, quiz)
     services.save_answers(attempt, answers={kept.pk: right_answer(kept, attempt)})
     deleted.delete()
-    attempt = services.submit_attempt(attempt)
+    attempt = services.submit_attempt(attempt.user, attempt.pk).attempt
     assert (attempt.max_points, attempt.score, attempt.passed) == (1, 100, True)
 
 
@@ -464,6 +498,55 @@ def test_question_types_cover_the_six_of_the_model():
         "numeric",
         "matching",
     }
+
+
+def _passed(user, quiz, *, passed=True):
+    now = timezone.now()
+    number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
+    return Attempt.objects.create(user=user, quiz=quiz, number=number, started_at=now,
+                                  status=AttemptStatus.SUBMITTED, submitted_at=now,
+                                  passed=passed, score=100 if passed else 0)  # fmt: skip
+
+
+@pytest.mark.parametrize("status", ["active", "completed", "withdrawn"])
+def test_a_pass_judges_completion_as_evaluate_completion_does(db, status):
+    # record_quiz_result judges in SQL of its own (courses.services.progress): it must agree
+    # with evaluate_completion on every state. Others' progress and other courses never count.
+    outsider, elsewhere = make_user(), make_empty_quiz()
+    for lessons_done, first_passed, second in itertools.product(
+        [0, 1, 2], [True, False], ["passed", "failed", "none", "optional"]
+    ):
+        user = make_user()
+        first = make_empty_quiz()
+        course = first.course
+        other = make_empty_quiz(module=first.module, optional=second == "optional")
+        lessons = [Lesson.objects.create(module=first.module, slug=f"l{i}", title=f"L{i}")
+                   for i in range(2)]  # fmt: skip
+        Lesson.objects.create(module=first.module, slug="extra", title="Extra", optional=True)
+        enrolment = enrol_in(user, course, status=status)
+        for lesson in lessons[:lessons_done]:
+            LessonCompletion.objects.create(user=user, lesson=lesson, completed_at=timezone.now())
+        _passed(user, first, passed=first_passed)
+        if second in ("passed", "failed"):
+            _passed(user, other, passed=second == "passed")
+        for lesson in lessons:
+            LessonCompletion.objects.create(
+                user=outsider, lesson=lesson, completed_at=timezone.now()
+            )
+        _passed(outsider, other)
+        _passed(user, elsewhere)
+        with transaction.atomic():
+            judged = record_quiz_result(user.pk, course.pk, passed=True)
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            evaluated = evaluate_completion(enrolment)
+            transaction.set_rollback(True)
+        state = (status, lessons_done, first_passed, second)
+        assert judged == evaluated, state
+        assert judged == (
+            status == "active" and lessons_done == 2 and first_passed and second != "failed"
+            and second != "none"
+        ), state  # fmt: skip
 
 
 # --- Concurrency: PostgreSQL only (SQLite ignores select_for_update) -------------------------
@@ -479,23 +562,60 @@ def test_two_concurrent_submissions_grade_the_attempt_once(monkeypatch):
     enrol_in(participant, quiz.course)
     attempt, _ = services.start_attempt(participant, quiz)
     services.save_answers(attempt, answers={question.pk: right_answer(question, attempt)})
-    completions = []
-    real = services.evaluate_completion
+    results = []
+    real = services.record_quiz_result
 
-    def counting(enrolment):
-        completions.append(enrolment.pk)
-        return real(enrolment)
+    def counting(user_id, course_id, *, passed):
+        results.append(passed)
+        return real(user_id, course_id, passed=passed)
 
-    monkeypatch.setattr(services, "evaluate_completion", counting)
+    monkeypatch.setattr(services, "record_quiz_result", counting)
     outcomes = run_together(
-        lambda: services.submit_attempt(attempt), lambda: services.submit_attempt(attempt)
+        lambda: services.submit_attempt(participant, attempt.pk),
+        lambda: services.submit_attempt(participant, attempt.pk),
     )
-    graded = [o for o in outcomes if isinstance(o, Attempt)]
+    graded = [o for o in outcomes if isinstance(o, services.Submission)]
     refused = [o for o in outcomes if isinstance(o, AlreadySubmitted)]
     assert (len(graded), len(refused)) == (1, 1), outcomes
-    assert len(completions) == 1
+    assert results == [True] and graded[0].completed_course
     attempt.refresh_from_db()
     assert (attempt.status, attempt.score) == (AttemptStatus.SUBMITTED, 100)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_lesson_and_the_last_quiz_finished_at_once_complete_the_course_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite ignores select_for_update")
+    completions = []
+
+    def record(sender, enrolment_id, **kwargs):
+        completions.append(enrolment_id)
+
+    course_completed.connect(record, weak=False)
+    try:
+        # Several rounds, so that the two threads overlap in more than one order.
+        for _ in range(5):
+            participant = make_user()
+            quiz = make_empty_quiz(pass_mark=50)
+            question = add_single_choice(quiz)
+            lesson = Lesson.objects.create(module=quiz.module, slug="last", title="Last")
+            enrolment = enrol_in(participant, quiz.course)
+            attempt, _ = services.start_attempt(participant, quiz)
+            services.save_answers(attempt, answers={question.pk: right_answer(question, attempt)})
+            completions.clear()
+
+            outcomes = run_together(
+                partial(services.submit_attempt, participant, attempt.pk),
+                partial(record_lesson_completion, participant, lesson),
+            )
+
+            assert isinstance(outcomes[0], services.Submission), outcomes
+            assert isinstance(outcomes[1], LessonCompletion), outcomes
+            enrolment.refresh_from_db()
+            assert enrolment.status == EnrolmentStatus.COMPLETED
+            assert completions == [enrolment.pk]
+    finally:
+        course_completed.disconnect(record)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -528,7 +648,7 @@ def test_a_save_racing_a_submission_never_changes_a_submitted_attempt():
     right, wrong = right_answer(question, attempt), wrong_answer(question, attempt)
     services.save_answers(attempt, answers={question.pk: right})
     outcomes = run_together(
-        lambda: services.submit_attempt(attempt),
+        lambda: services.submit_attempt(participant, attempt.pk),
         lambda: services.save_answers(attempt, answers={question.pk: wrong}),
     )
     attempt.refresh_from_db()
@@ -550,7 +670,7 @@ def test_submitting_an_attempt_notes_the_participants_activity(db):
     attempt, _created = services.start_attempt(user, quiz)
     assert enrolment.last_activity_at is None
 
-    services.submit_attempt(attempt)
+    services.submit_attempt(attempt.user, attempt.pk)
 
     enrolment.refresh_from_db()
     assert enrolment.last_activity_at is not None
