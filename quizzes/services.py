@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
-from courses.services.progress import evaluate_completion, record_activity
+from courses.services.progress import evaluate_completion, record_active_month, record_activity
 
 from .exceptions import (
     AlreadySubmitted,
@@ -106,6 +106,7 @@ def start_attempt(
             if current is None:
                 raise
             return current, False
+        record_active_month(user.pk, quiz.course_id, now)
         return attempt, True
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,7 +14,14 @@ from quizzes.models import Attempt, Quiz
 
 from ..events import course_completed
 from ..exceptions import NotEnrolled
-from ..models import Enrolment, EnrolmentStatus, Lesson, LessonCompletion, LessonVisit
+from ..models import (
+    ActivityMonth,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    LessonVisit,
+)
 from .enrolment import CURRENT, get_current_enrolment
 
 # How precisely an enrolment's last activity is kept: a participant reading lesson after
@@ -36,6 +44,7 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
             completion = LessonCompletion.objects.create(
                 user=user, lesson=lesson, completed_at=timezone.now()
             )
+        record_active_month(user.pk, lesson.course_id, completion.completed_at)
     except IntegrityError:  # already complete (a double click, or another tab)
         completion = LessonCompletion.objects.get(user=user, lesson=lesson)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
@@ -83,6 +92,45 @@ def record_activity(user_id: int, course_id: int) -> None:
     Enrolment.objects.filter(user_id=user_id, course_id=course_id, status__in=CURRENT).filter(
         Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=now - ACTIVITY_GRAIN)
     ).update(last_activity_at=now)
+
+
+def start_of_month(moment: datetime) -> datetime:
+    """The first moment of `moment`'s month in the site's time zone (what TruncMonth gives)."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def record_active_month(user_id: int, course_id: int, moment: datetime) -> None:
+    """Note that the participant was active on the course in `moment`'s month (ActivityMonth):
+    by record_lesson_completion and start_attempt, and by whatever writes past activity (the
+    demo, tests). One statement; nothing when the month is noted already."""
+    ActivityMonth.objects.bulk_create(
+        [ActivityMonth(user_id=user_id, course_id=course_id, month=start_of_month(moment))],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def rebuild_activity_months(*, user_ids: list[int] | None = None) -> int:
+    """Write ActivityMonth again from lesson completions and quiz attempts (all participants',
+    or those of `user_ids`): after past activity was written or re-dated without
+    record_active_month. Returns the number of rows written."""
+    sources = [
+        LessonCompletion.objects.values_list(
+            "user_id", "lesson__course_id", TruncMonth("completed_at")
+        ),
+        Attempt.objects.values_list("user_id", "quiz__course_id", TruncMonth("started_at")),
+    ]
+    stale = ActivityMonth.objects.all()
+    if user_ids is not None:
+        stale = stale.filter(user_id__in=user_ids)
+        sources = [source.filter(user_id__in=user_ids) for source in sources]
+    stale.delete()
+    rows = {row for source in sources for row in source.order_by().distinct().iterator()}
+    created = ActivityMonth.objects.bulk_create(
+        (ActivityMonth(user_id=u, course_id=c, month=m) for u, c, m in rows), batch_size=2000
+    )
+    return len(created)
 
 
 @transaction.atomic
