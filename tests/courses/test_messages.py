@@ -5,6 +5,7 @@ import io
 import smtplib
 import uuid
 from datetime import timedelta
+from email.utils import formataddr
 from functools import partial
 
 import pytest
@@ -102,6 +103,9 @@ def test_everyone_means_the_current_participants_one_email_each(
     assert created
     assert recipients(mailoutbox) == ["amina@example.org", "bola@example.org"]
     assert all(len(email.to) == 1 for email in mailoutbox)  # nobody sees the others
+    # Replies reach the facilitator who wrote.
+    assert all(email.reply_to == [formataddr((facilitator.full_name, facilitator.email))]
+               for email in mailoutbox)  # fmt: skip
     statuses = set(message.deliveries.values_list("status", flat=True))
     assert statuses == {DeliveryStatus.SENT}
     assert message.deliveries.filter(sent_at__isnull=True).count() == 0
