@@ -307,8 +307,8 @@ class _Story:
 
     def complete(self, enrolment: Enrolment, lesson_id: int, at: datetime) -> None:
         at = self.clamp(at)
-        completion = record_lesson_completion(enrolment.user, self.lessons[lesson_id])
-        LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=at)
+        outcome = record_lesson_completion(enrolment.user, self.lessons[lesson_id])
+        LessonCompletion.objects.filter(pk=outcome.completion.pk).update(completed_at=at)
         self.touch(enrolment, at)
 
     def touch(self, enrolment: Enrolment, at: datetime) -> None:

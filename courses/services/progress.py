@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -29,12 +30,27 @@ from .enrolment import CURRENT, get_current_enrolment
 ACTIVITY_GRAIN = timedelta(minutes=15)
 
 
-@transaction.atomic
-def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
-    """Mark a lesson complete for an enrolled participant; may complete the course.
+@dataclass(frozen=True)
+class LessonCompletionOutcome:
+    """What record_lesson_completion did.
 
-    Progress only moves forward: completing a lesson again changes nothing (the completion time
-    is set once, on the transition).
+    `completion`: the participant's completion of the lesson (the first one, if it was complete
+    already); `created`: whether this call created it; `enrolment`: their current enrolment,
+    as it is after the call; `course_completed`: whether this call completed the course (the
+    enrolment moved from active to completed here; True for one call only).
+    """
+
+    completion: LessonCompletion
+    created: bool
+    enrolment: Enrolment
+    course_completed: bool
+
+
+@transaction.atomic
+def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletionOutcome:
+    """Mark a lesson complete for an enrolled participant (NotEnrolled otherwise); may complete
+    the course. Progress only moves forward: completing a lesson again changes nothing (the
+    completion time is set once, on the transition). Returns what happened.
     """
     enrolment = get_current_enrolment(user, lesson.course)
     if enrolment is None:
@@ -45,12 +61,19 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
                 user=user, lesson=lesson, completed_at=timezone.now()
             )
         record_active_month(user.pk, lesson.course_id, completion.completed_at)
+        created = True
     except IntegrityError:  # already complete (a double click, or another tab)
         completion = LessonCompletion.objects.get(user=user, lesson=lesson)
+        created = False
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
     # Also when it was complete already: the course may have changed since (a lesson removed).
-    evaluate_completion(enrolment)
-    return completion
+    course_completed = evaluate_completion(enrolment)
+    return LessonCompletionOutcome(
+        completion=completion,
+        created=created,
+        enrolment=enrolment,
+        course_completed=course_completed,
+    )
 
 
 def record_lesson_visit(enrolment: Enrolment, lesson: Lesson) -> None:
@@ -137,14 +160,30 @@ def rebuild_activity_months(*, user_ids: list[int] | None = None) -> int:
 def evaluate_completion(enrolment: Enrolment) -> bool:
     """Complete the enrolment if every required lesson is complete and every required quiz passed.
 
-    Returns True only for the call that completed it. The enrolment row is locked first, so two
-    requests finishing the last two items at once are judged one after the other and the second
-    sees the first's work: exactly one of them completes the course. course_completed is sent
-    once, after commit.
+    Returns True only for the call that completed it (Enrolment.complete); `enrolment` is
+    updated to its state after the call. The enrolment row is locked first, so two requests
+    finishing the last two items at once are judged one after the other and the second sees the
+    first's work: exactly one of them completes the course. course_completed is sent once,
+    after commit. A withdrawn enrolment is left as it is.
     """
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status != EnrolmentStatus.ACTIVE:
-        return False
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    completed = (
+        locked.status == EnrolmentStatus.ACTIVE
+        and _everything_required_done(locked)
+        and locked.complete()
+    )
+    enrolment.status, enrolment.completed_at = locked.status, locked.completed_at
+    if completed:
+        enrolment_id = enrolment.pk
+        transaction.on_commit(
+            lambda: course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
+        )
+    return completed
+
+
+def _everything_required_done(enrolment: Enrolment) -> bool:
+    """Whether the participant completed every required lesson and passed every required quiz
+    of the enrolment's course."""
     user = enrolment.user_id
     lessons_left = (
         Lesson.objects.filter(course_id=enrolment.course_id, optional=False)
@@ -158,16 +197,4 @@ def evaluate_completion(enrolment: Enrolment) -> bool:
         .exclude(pk__in=Attempt.objects.filter(user=user, passed=True).values("quiz_id"))
         .exists()
     )
-    if quizzes_left:
-        return False
-    now = timezone.now()
-    completed = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ACTIVE).update(
-        status=EnrolmentStatus.COMPLETED, completed_at=now
-    )
-    if not completed:
-        return False
-    enrolment_id = enrolment.pk
-    transaction.on_commit(
-        lambda: course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
-    )
-    return True
+    return not quizzes_left

@@ -269,9 +269,10 @@ def test_completed_enrolment_cannot_be_withdrawn_through_the_api(api_client, par
 
     response = api_client.post(f"/api/v1/enrolments/{enrolment.pk}/withdraw/")
 
-    assert_error(response, 403, "not_allowed")
+    assert_error(response, 409, "enrolment_completed")
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
+    assert enrolment.withdrawn_at is None
 
 
 # --- Listing -------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_a_rebuild_follows_activity_written_with_another_date(db):
     course = make_course()
     person = make_user()
     enrol_user(person, course)
-    completion = record_lesson_completion(person, course.lessons.first())
+    completion = record_lesson_completion(person, course.lessons.first()).completion
     LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=at("2025-07-04"))
 
     rebuild_activity_months(user_ids=[person.pk])
