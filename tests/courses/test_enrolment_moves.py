@@ -211,7 +211,7 @@ def test_completing_the_last_lesson_again_does_not_congratulate_twice(
     client.force_login(participant)
     client.post(reverse("lesson-complete", args=[short_course.slug, first.slug]))
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         finished = client.post(reverse("lesson-complete", args=[short_course.slug, last.slug]))
     congratulated = client.get(finished.url).content.decode()
     again = client.post(
@@ -298,7 +298,7 @@ def test_marking_the_last_lesson_through_the_api_answers_from_the_service(
     api_client.force_authenticate(participant)
     api_client.post(f"/api/v1/lessons/{first.pk}/complete/")
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = api_client.post(f"/api/v1/lessons/{last.pk}/complete/")
 
     assert response.status_code == 200
