@@ -236,7 +236,7 @@ def test_look_ups_are_rate_limited_per_address(client, db, settings):
         ("admin", 200, 200),
         ("other facilitator", 404, 404),
         ("other participant", 404, 404),
-        ("anonymous", 302, 403),
+        ("anonymous", 302, 401),
     ],
 )
 def test_pdf_download_matrix(client, api_client, completed, who, page, api):

@@ -170,3 +170,26 @@ def test_the_embedded_database_makes_its_folder_when_the_app_starts(tmp_path):
     assert result.stdout.strip() == str(var / "elearn.sqlite3")
     assert (var / "elearn.sqlite3").is_file()
     assert not (var / "static").exists() and not (var / "broker").exists()
+
+
+def test_api_tokens_live_ten_hours_unless_told_otherwise(tmp_path):
+    code = (
+        "import django; django.setup(); from knox.settings import knox_settings; "
+        "print(int(knox_settings.TOKEN_TTL.total_seconds()), knox_settings.AUTO_REFRESH)"
+    )
+    env = {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)}
+    default = run_python(code, env)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == [str(10 * 3600), "False"]
+    longer = run_python(code, {**env, "API_TOKEN_TTL_HOURS": "720"})
+    assert longer.stdout.split() == [str(720 * 3600), "False"]
+
+
+@pytest.mark.parametrize("hours", ["0", "-5"])
+def test_api_tokens_that_never_expire_stop_start_up(tmp_path, hours):
+    result = run_python(
+        "import elearn.settings",
+        {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path), "API_TOKEN_TTL_HOURS": hours},
+    )
+    assert result.returncode != 0
+    assert "API_TOKEN_TTL_HOURS must be 1 or more" in result.stderr
