@@ -30,6 +30,17 @@ def _eager_tasks_by_default(settings):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A test that renders in another language (a response leaves it active in this thread)
+    does not change the language of the next one, whatever the order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def participant(db):
     return make_user(full_name="José Núñez", country="PE", organisation_type="procurement_agency")
