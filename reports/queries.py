@@ -175,11 +175,11 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
     """Counts by cohort, by course, by country and organisation type, and by month, in one
     statement, so that the activity tables (the largest) are read once.
 
-    `e`: one row per enrolment of the report with a flag per condition (from the ORM, which
-    writes the filters' joins); `ev`: who was active on which course in which month (lesson
-    completions, quiz attempts started in the range: _activity); `f`: each enrolment and whether
-    its participant was active on its course. Then one GROUP BY per breakdown over `f` (and
-    `ev` for activity by month), stacked with UNION ALL.
+    `ev`: who was active on which course in which month (lesson completions, quiz attempts
+    started in the range: _activity); `f`: one row per enrolment of the report with a flag per
+    condition (the ORM's SQL, which writes the filters' joins) and whether its participant was
+    active on its course (materialised once: every breakdown reads it). Then one GROUP BY per
+    breakdown over `f` (and `ev` for activity by month), stacked with UNION ALL.
     """
     current = _current_in_range(filters)
     flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
@@ -218,20 +218,21 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
         arms.append(_arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}"))
     active = [*(["0"] * (len(_COLUMNS) - 1)), "COUNT(*)"]
     current_pairs = (
-        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM e "
+        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM f "
         "WHERE is_current) AS c ON c.user_id = ev.user_id AND c.course_id = ev.course_id) AS a"
     )
     arms.append(_arm("active_month", ["month"], ["1 AS one"], active, current_pairs))
     sql = (
-        "WITH e AS (" + e_sql + "), ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
+        "WITH ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
         "pairs AS (SELECT DISTINCT user_id, course_id FROM ev), "
-        "f AS (SELECT e.*, (e.is_current AND pairs.user_id IS NOT NULL) AS is_active FROM e "
+        "f AS (SELECT e.*, (e.is_current AND pairs.user_id IS NOT NULL) AS is_active "
+        "FROM (" + e_sql + ") AS e "
         "LEFT JOIN pairs ON pairs.user_id = e.user_id AND pairs.course_id = e.course_id) "
         + " UNION ALL ".join(arms)
     )
     groups: dict[str, list] = defaultdict(list)
     with connections[enrolments.db].cursor() as cursor:
-        cursor.execute(sql, (*e_params, *ev_params))
+        cursor.execute(sql, (*ev_params, *e_params))
         for kind, key, second, *values in cursor.fetchall():
             # int(): PostgreSQL's SUM() is a numeric
             row = {name: int(value or 0) for name, value in zip(_COLUMNS, values, strict=True)}
