@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from .models import User
 from .names import normalise_full_name
@@ -57,3 +59,17 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+
+
+# knox's admin (registered first: "knox" comes before "accounts" in INSTALLED_APPS), without its
+# form to add a token, which would take an empty expiry for a token that never expires.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(KnoxAuthTokenAdmin):
+    """API tokens: found by owner or by a token's first 15 characters, and revoked by deleting
+    them; issued only by POST /api/v1/auth/token/ (accounts.services.issue_api_token)."""
+
+    def has_add_permission(self, request):
+        return False

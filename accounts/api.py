@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
-from rest_framework.authtoken.models import Token
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 from elearn.schema import domain_errors
 
 from . import services
+from .authentication import TokenAuthentication
 from .exceptions import TooManySignInAttempts
 from .models import User
 
@@ -108,11 +108,21 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(
+        source="key",
+        help_text="Send it as `Authorization: Token <token>`. Shown once: the server keeps "
+        "only its digest.",
+    )
+    expiry = serializers.DateTimeField(
+        help_text="When it stops working (API_TOKEN_TTL_HOURS after it was issued); then "
+        "ask for a new one."
+    )
 
 
 class ObtainTokenView(APIView):
-    """Exchange an email and password for an API token (rate limited per client address)."""
+    """Exchange an email and password for a new API token, which expires (rate limited per
+    client address). Each call gives a new token; earlier ones keep working until they expire
+    or are revoked."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -127,5 +137,31 @@ class ObtainTokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        issued = services.issue_api_token(serializer.validated_data["user"])
+        return Response(TokenSerializer(issued).data)
+
+
+class LogoutView(APIView):
+    """Revoke the token this request is signed with."""
+
+    # Only a token says which token to revoke.
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.revoke_api_token(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revoke every token of the signed-in user (all their API clients); their sessions on
+    the site stay."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.revoke_api_tokens(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from . import services
+
 
 @shared_task(
     autoretry_for=(OSError,),
@@ -20,3 +22,9 @@ def send_email_task(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def purge_expired_api_tokens_task() -> int:
+    """Delete expired API tokens (beat, daily). Safe to run twice."""
+    return services.purge_expired_api_tokens()

@@ -221,8 +221,8 @@ def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, 
     the course (its other quizzes are not passed). Returns [(user, token key)]."""
     from allauth.account.models import EmailAddress
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services import issue_api_token
     from courses.models import LessonCompletion
     from courses.services.enrolment import enrol, ensure_default_cohort
 
@@ -232,7 +232,7 @@ def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, 
     EmailAddress.objects.bulk_create(
         EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
     )
-    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=u) for u in users)
+    keys = [issue_api_token(u).key for u in users]
     cohort = ensure_default_cohort(course)
     for user in users:
         enrol(user, cohort, by_system=True)
@@ -242,7 +242,7 @@ def enrol_participants(course, *, first: int, count: int) -> list[tuple[object, 
         for u in users
         for lesson in course.lessons.all()
     )
-    return [(user, token.key) for user, token in zip(users, tokens, strict=True)]
+    return list(zip(users, keys, strict=True))
 
 
 class QuizTaker:

@@ -44,14 +44,13 @@ TIMEOUT = 600  # seconds for one request
 
 def exports(bench: Bench) -> None:
     """The completion rows as CSV (streamed and as a job) against COPY, and as XLSX."""
-    from rest_framework.authtoken.models import Token
-
+    from accounts.services import issue_api_token
     from reports.exports.kinds import COMPLETION_VALUES, KINDS
     from reports.filters import ReportFilters
     from reports.queries import list_report_rows
 
     admin, seeded = _seeded_admin()
-    token = Token.objects.get_or_create(user=admin)[0].key
+    token = issue_api_token(admin).key
     rows = list_report_rows(ReportFilters())
     count = rows.count()
     query = rows.values_list(*COMPLETION_VALUES)

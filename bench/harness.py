@@ -355,13 +355,22 @@ class Bench:
 
     def compare(self, page: Target, reference: Target) -> Comparison:
         """Warm up both, then alternate reference and page runs; every run is kept."""
-        for target in (reference, page):
-            self.measure(target, self.warmup)
-        page_runs, reference_runs = [], []
+        [comparison] = self.compare_pairs([(page, reference)])
+        return comparison
+
+    def compare_pairs(self, pairs: list[tuple[Target, Target]]) -> list[Comparison]:
+        """As compare, for several pages each with its reference, in one alternation (each
+        round: the first reference, the first page, the second reference, ...), so that drift
+        on the machine affects every page alike."""
+        for page, reference in pairs:
+            for target in (reference, page):
+                self.measure(target, self.warmup)
+        runs = [([], []) for _ in pairs]
         for _ in range(self.rounds):
-            reference_runs.append(self.measure(reference, self.seconds))
-            page_runs.append(self.measure(page, self.seconds))
-        return Comparison(page_runs, reference_runs)
+            for (page, reference), (page_runs, reference_runs) in zip(pairs, runs, strict=True):
+                reference_runs.append(self.measure(reference, self.seconds))
+                page_runs.append(self.measure(page, self.seconds))
+        return [Comparison(page_runs, reference_runs) for page_runs, reference_runs in runs]
 
 
 def print_comparison(label: str, comparison: Comparison, *, target_ratio: float | None) -> None:

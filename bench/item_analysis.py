@@ -39,7 +39,8 @@ SEED = 2026
 def item_analysis(bench: Bench) -> None:
     """Server time of the question analysis of a quiz with 10,000 attempts, against 1 s."""
     from django.urls import reverse
-    from rest_framework.authtoken.models import Token
+
+    from accounts.services import issue_api_token
 
     course = build_course(slug="bench-item-analysis", modules=1, lessons_per_module=1)
     module = course.modules.get()
@@ -54,8 +55,8 @@ def item_analysis(bench: Bench) -> None:
 
     api = f"/api/v1/quizzes/{quiz.pk}/statistics/?cohort={cohort.pk}"
     page = reverse("facilitate-quiz-analysis", args=[cohort.pk, quiz.pk])
-    token = {"Authorization": f"Token {Token.objects.create(user=facilitator).key}"}
-    admin_token = {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
+    token = {"Authorization": f"Token {issue_api_token(facilitator).key}"}
+    admin_token = {"Authorization": f"Token {issue_api_token(admin).key}"}
     session = bench.session_headers(facilitator)
     timings = [
         ("API, all attempts", f"{api}&attempts=all", token),
@@ -221,10 +222,10 @@ def _count_queries(path: str, user) -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
-    token, _created = Token.objects.get_or_create(user=user)
-    client = Client(headers={"Authorization": f"Token {token.key}"})
+    from accounts.services import issue_api_token
+
+    client = Client(headers={"Authorization": f"Token {issue_api_token(user).key}"})
     client.get(path)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)

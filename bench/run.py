@@ -2,7 +2,8 @@
 
 What is measured. Throughput (requests per second) of pages for a signed-in participant and of
 quiz submissions through the API, served by gunicorn (2 sync workers, DEBUG off) on PostgreSQL,
-in a database created for the run (`elearn_bench`, dropped at the end, also on Ctrl-C). Load
+in a database created for the run (`elearn_bench`, dropped at the end, also on Ctrl-C; two
+benches on one machine each set BENCH_DATABASE_URL and BENCH_CACHE_URL of their own). Load
 comes from `wrk` (installed with apt-get when running as root) or, failing that, a small
 built-in Python client. The bench traffic only goes to 127.0.0.1.
 
@@ -17,7 +18,10 @@ medians are reported, so drift on the machine affects both sides alike.
 
 Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
 - `lesson-page`: requests/s of a lesson page (target ratio >= 0.8), and SQL queries per lesson
-  page for a course and for a course five times larger, which must be equal.
+  page for a course and for a course five times larger, which must be equal. In the same
+  alternation, the same page by its plain path (bench/views.py `lesson_by_orm`: ORM queries and
+  the outline's template), each against a reference of its own size: what the page's two fast
+  paths are worth (courses/selectors/lesson_page.py).
 - `quiz-submit`: submissions per second of a 10-question quiz of every question type (POST
   /api/v1/attempts/{id}/submit/ with a token; answers saved beforehand, so a request is one
   submission: grading, storing the result, the completion check, the review); target ratio

@@ -32,7 +32,11 @@ from bench.load import Request, RequestList
 
 
 def lesson_page(bench: Bench) -> None:
-    """Lesson page of a 5x4 course against the reference; queries for a 5x larger course."""
+    """Lesson page of a 5x4 course against the reference; queries for a 5x larger course. The
+    same page by its plain path (bench/views.py lesson_by_orm: ORM queries and the outline's
+    template) is measured in the same alternation, against a reference of its own size."""
+    from django.urls import reverse
+
     modules, lessons_per_module = 5, 4
     course = build_course(
         slug="bench-course", modules=modules, lessons_per_module=lessons_per_module
@@ -51,22 +55,32 @@ def lesson_page(bench: Bench) -> None:
     reference = bench.size_matched_reference(
         lesson_id=lesson.pk, size=page.body_size, headers=headers
     )
+    plain_path = reverse("bench-lesson-by-orm", args=[course.slug, lesson.slug])
+    plain = bench.target("plain", plain_path, headers)
+    plain_reference = bench.size_matched_reference(
+        lesson_id=lesson.pk, size=plain.body_size, headers=headers
+    )
     queries = count_queries(page.path, participant)
     queries_larger = count_queries(lesson_in_the_middle(larger).get_absolute_url(), participant)
+    plain_queries = count_queries(plain.path, participant)
     reference_queries = count_queries(reference.path, participant)
 
     print(
         f"\nLesson page: course of {modules} modules x {lessons_per_module} lessons "
         f"(~1,500 words each), one quiz per module; the participant is enrolled and has done "
-        f"6 lessons\n  GET {page.path}"
+        f"6 lessons\n  GET {page.path}; plain path GET {plain.path}"
     )
     print(f"  {'response size':<26}{page.body_size:>9,} B   reference {reference.body_size:,} B")
     same = "equal: constant" if queries == queries_larger else "NOT EQUAL: grows with the course"
     print(
         f"  {'SQL queries per page':<26}{queries:>9}     "
-        f"{queries_larger} for a course 5x larger ({same}); reference {reference_queries}"
+        f"{queries_larger} for a course 5x larger ({same}); plain path {plain_queries}; "
+        f"reference {reference_queries}"
     )
-    print_comparison("lesson", bench.compare(page, reference), target_ratio=0.8)
+    fast, slow = bench.compare_pairs([(page, reference), (plain, plain_reference)])
+    print_comparison("lesson", fast, target_ratio=0.8)
+    print_comparison("plain", slow, target_ratio=0.8)
+    print(f"  {'lesson/plain':<26}{fast.page_rps / slow.page_rps:>9.2f}")
 
 
 # Every good submission response: graded, passed, with its review.

@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses.models import Lesson
+from courses.selectors.lesson_page import get_lesson_page_by_orm
+from courses.services.progress import record_lesson_visit
 from quizzes.models import Attempt
 
 MAX_PADDING = 1_000_000
@@ -31,6 +33,16 @@ def reference(request, lesson_id):
     title, body_html = Lesson.objects.values_list("title", "body_html").get(pk=lesson_id)
     context = {"title": title, "body_html": body_html, "padding": _padding(request)}
     return render(request, "bench/reference.html", context)
+
+
+def lesson_by_orm(request, course_slug, lesson_slug):
+    """The lesson page by its plain path: courses.views.lesson_detail with the lesson read by
+    ORM queries (get_lesson_page_by_orm) and the outline rendered by its template. bench/run.py
+    lesson-page measures it beside the page, to show what the page's fast paths are worth."""
+    context = get_lesson_page_by_orm(request.user, course_slug, lesson_slug)
+    if context["enrolment"] is not None:
+        record_lesson_visit(context["enrolment"], context["lesson"])
+    return render(request, "bench/lesson_by_orm.html", context)
 
 
 class WriteReference(APIView):

@@ -113,8 +113,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
     def withdraw_selected(self, request, queryset):
         withdrawn = 0
         for enrolment in queryset.filter(status=EnrolmentStatus.ACTIVE):
-            withdraw(enrolment, by=request.user)
-            withdrawn += 1
+            if withdraw(enrolment, by=request.user):  # not withdrawn meanwhile by someone else
+                withdrawn += 1
         self.message_user(
             request,
             ngettext("%(count)d enrolment withdrawn.", "%(count)d enrolments withdrawn.", withdrawn)

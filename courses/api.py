@@ -14,12 +14,12 @@ from .exceptions import (
     AlreadyEnrolled,
     CohortFull,
     EnrolmentClosed,
-    NotAllowed,
+    EnrolmentCompleted,
     NotEnrolled,
     WrongEnrolmentKey,
 )
 from .models import Cohort, Course, Enrolment, Lesson, Module
-from .services.enrolment import enrol, get_current_enrolment, withdraw
+from .services.enrolment import enrol, withdraw
 from .services.progress import record_lesson_completion
 
 
@@ -312,10 +312,13 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         context = {**self.get_serializer_context(), "progress": self._with_progress([enrolment])}
         return Response(self.get_serializer(enrolment, context=context).data, status=201)
 
-    @extend_schema(request=None, responses={200: EnrolmentSerializer, **domain_errors(NotAllowed)})
+    @extend_schema(
+        request=None, responses={200: EnrolmentSerializer, **domain_errors(EnrolmentCompleted)}
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        enrolment = withdraw(self.get_object(), by=request.user)
+        enrolment = self.get_object()
+        withdraw(enrolment, by=request.user)  # withdrawn again: the same answer
         return Response(self.get_serializer(enrolment).data)
 
 
@@ -344,15 +347,14 @@ class LessonViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         lesson = self.get_object()
-        completion = record_lesson_completion(request.user, lesson)
-        enrolment = get_current_enrolment(request.user, lesson.course)
+        outcome = record_lesson_completion(request.user, lesson)
         return Response(
             LessonCompletionSerializer(
                 {
                     "lesson": lesson.pk,
-                    "completed_at": completion.completed_at,
-                    "enrolment": enrolment.pk,
-                    "enrolment_status": enrolment.status,
+                    "completed_at": outcome.completion.completed_at,
+                    "enrolment": outcome.enrolment.pk,
+                    "enrolment_status": outcome.enrolment.status,
                 }
             ).data
         )

@@ -54,6 +54,24 @@ class NotAllowed(DomainError):
     default_message = _("You are not allowed to do this.")
 
 
+class EnrolmentCompleted(DomainError):
+    """A move a completed enrolment cannot make (raised by Enrolment's model methods)."""
+
+    code = "enrolment_completed"
+    status_code = 409
+    default_message = _("A completed enrolment cannot be withdrawn.")
+
+
+class EnrolmentWithdrawn(DomainError):
+    """A move a withdrawn enrolment cannot make (raised by Enrolment's model methods)."""
+
+    code = "enrolment_withdrawn"
+    status_code = 409
+    default_message = _(
+        "A withdrawn enrolment cannot be completed: enrol in the course again first."
+    )
+
+
 class InvalidUpload(DomainError):
     """A list of addresses that cannot be enrolled as it is; `problems` holds every bad line.
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from elearn.errors import DomainError
 
 from . import selectors
-from .models import Cohort, Course, EnrolmentStatus, Lesson
+from .models import Cohort, Course, Lesson
 from .services.enrolment import enrol as enrol_service
 from .services.enrolment import get_current_enrolment
 from .services.enrolment import withdraw as withdraw_service
@@ -82,18 +82,12 @@ def complete_lesson(request, course_slug, lesson_slug):
         course__slug=course_slug,
         slug=lesson_slug,
     )
-    before = get_current_enrolment(request.user, lesson.course)
     try:
-        record_lesson_completion(request.user, lesson)
+        outcome = record_lesson_completion(request.user, lesson)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(lesson)
-    after = get_current_enrolment(request.user, lesson.course)
-    if (
-        before is not None
-        and before.status == EnrolmentStatus.ACTIVE
-        and after.status == EnrolmentStatus.COMPLETED
-    ):
+    if outcome.course_completed:
         messages.success(request, _("You have completed the course. Well done!"))
         return redirect(lesson.course)
     target = request.POST.get("next_url", "")

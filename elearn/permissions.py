@@ -5,7 +5,7 @@ from rest_framework import exceptions, permissions
 
 class StaffOnly(permissions.BasePermission):
     """Staff only. Signed-in users who are not staff get a 404, as on the pages, so that the
-    endpoint's existence is not confirmed to them; anonymous clients get the usual 403
+    endpoint's existence is not confirmed to them; anonymous clients get the usual 401
     not_authenticated. A method the view does not handle is let through to the view's 405:
     the schema already names the path, and a 404 there would wrongly say the method might
     exist for someone else."""

@@ -3,10 +3,10 @@
 `ErrorAutoSchema` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS) adds to every operation the errors the
 framework itself gives there, read from the view and the operation: 400 everywhere (text that
 cannot be stored is refused in any path, query or header), 415 for a request body, 404 for a
-path parameter or a page, 401/403 where credentials are read or required, 429 where the view
-is throttled. The errors of a domain rule (a DomainError subclass, such as 409
-`already_enrolled`) depend on the service an operation calls: each view declares them with
-`extend_schema(responses={..., **domain_errors(...)})`.
+path parameter or a page, 401 where credentials are read or required, 403 where a permission or
+a session's CSRF check can refuse, 429 where the view is throttled. The errors of a domain rule
+(a DomainError subclass, such as 409 `already_enrolled`) depend on the service an operation
+calls: each view declares them with `extend_schema(responses={..., **domain_errors(...)})`.
 """
 
 from collections import defaultdict
@@ -15,6 +15,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
+from rest_framework.authentication import SessionAuthentication
 
 from .errors import DomainError
 from .permissions import StaffOnly
@@ -65,17 +66,24 @@ _FORBIDDEN = (
     "Not signed in, credentials that are not valid, or not allowed (`not_authenticated`, "
     "`authentication_failed`, `permission_denied`)."
 )
+_NOT_ALLOWED = "Signed in, but not allowed (`permission_denied`)."
+_NO_CSRF = (
+    "Signed in with a session, but without the CSRF token (`permission_denied`); a token needs "
+    "none."
+)
 _UNSUPPORTED = "The request body's media type is not accepted (`unsupported_media_type`)."
 _THROTTLED = (
     "Too many requests from this client address (`throttled`); try again after `Retry-After` "
     "seconds."
 )
 
-# Permissions that refuse nobody who is signed in: with these, 403 needs a domain rule.
-_AUTHENTICATION_ONLY = (
+# Permissions that never answer 403 to someone signed in (StaffOnly's refusal is a 404): with
+# these, 403 needs a domain rule or a session's CSRF check.
+_NO_403_WHEN_SIGNED_IN = (
     permissions.AllowAny,
     permissions.IsAuthenticated,
     permissions.IsAuthenticatedOrReadOnly,
+    StaffOnly,
 )
 
 
@@ -142,16 +150,24 @@ class ErrorAutoSchema(AutoSchema):
             self.method in permissions.SAFE_METHODS
             and all(isinstance(p, permissions.IsAuthenticatedOrReadOnly) for p in perms)
         )
-        if view.get_authenticators() or requires_sign_in:
+        authenticators = view.get_authenticators()
+        if authenticators or requires_sign_in:
             # Credentials given are checked whatever the permissions. DRF answers 401 only when
-            # the first authentication class names a challenge (WWW-Authenticate); session
-            # authentication names none, so it is a 403.
+            # the first authentication class names a challenge (WWW-Authenticate: the token's
+            # does); were it session authentication, which names none, it would be a 403.
             if view.get_authenticate_header(view.request):
                 errors[401] = _NOT_AUTHENTICATED
             else:
                 errors[403] = _FORBIDDEN
-        if any(not isinstance(p, _AUTHENTICATION_ONLY) for p in perms):
-            errors[403] = _FORBIDDEN
+        forbidden = []
+        if any(not isinstance(p, _NO_403_WHEN_SIGNED_IN) for p in perms):
+            forbidden.append(_NOT_ALLOWED)
+        if self.method not in permissions.SAFE_METHODS and any(
+            isinstance(a, SessionAuthentication) for a in authenticators
+        ):
+            forbidden.append(_NO_CSRF)
+        if forbidden and 403 not in errors:
+            errors[403] = " ".join(forbidden)
 
         if any(p["in"] == "path" for p in parameters) or any(
             isinstance(p, StaffOnly) for p in perms

@@ -7,6 +7,7 @@ ALLOWED_HOSTS must be given.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -73,7 +74,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
@@ -310,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.exports.tasks.purge_expired_exports_task",
         "schedule": 3600.0,
     },
+    # API tokens past their expiry, of users who have not come back to have them swept.
+    "purge-expired-api-tokens": {
+        "task": "accounts.tasks.purge_expired_api_tokens_task",
+        "schedule": 86400.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "elearn.celery:PersistentScheduler"  # makes the schedule's folder
@@ -322,9 +328,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # REST API.
 REST_FRAMEWORK = {
+    # A token first: its refusals are 401 with `WWW-Authenticate: Token`, so that a client whose
+    # token expired knows to ask for a new one. Pages' sessions work too (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # drf-spectacular's, plus the {"code", "detail"} error responses each operation can give.
@@ -345,13 +353,28 @@ REST_FRAMEWORK = {
     # Client addresses for rate limits: REMOTE_ADDR unless proxies we run add X-Forwarded-For.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (django-rest-knox): the database keeps a SHA-512 digest, never the token; each
+# expires API_TOKEN_TTL_HOURS after it was issued, however much it is used (no sliding renewal,
+# so a request never writes and a leaked token dies on schedule). 10 hours: a working day for a
+# script or an app, after which it signs in again; a facilitator's or admin's token reads
+# participants' personal data.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=10)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be 1 or more: API tokens always expire.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "elearn API",
     "DESCRIPTION": (
         "The course catalogue and outlines, cohorts, the signed-in user's profile, enrolments "
         "and progress, quizzes and attempts (graded on the server), and certificates (one's "
         "own, public verification by code, and the PDF). Sign in with a session or a token from "
-        "`POST /api/v1/auth/token/` (`Authorization: Token ...`); lists are paginated.\n\n"
+        "`POST /api/v1/auth/token/` (`Authorization: Token ...`), which expires (`expiry`) and "
+        "is revoked by `POST /api/v1/auth/logout/` (that token) or `/api/v1/auth/logout-all/` "
+        "(all of one's tokens); lists are paginated.\n\n"
         'Every error is `{"code": ..., "detail": ...}`: `code` is stable and meant for programs '
         "(`invalid`, `not_found`, `permission_denied`, `throttled`, or a rule of the platform "
         "such as `already_enrolled`); `detail` is a message for people or, for `invalid`, an "

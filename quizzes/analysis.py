@@ -24,7 +24,8 @@ What is computed, from each attempt's graded `results` ({question id: {"points",
     them took half a second of the second allowed for 10,000 attempts (bench/item_analysis.py)
     and they only differ when choices are added to a question people have already answered.
   - flags for questions to check: facility < 0.2 (`hard`), facility > 0.95 (`easy`),
-    discrimination < 0.2 (`low_discrimination`; none when undefined).
+    discrimination < 0.2 (`low_discrimination`; none when undefined), judged on the values
+    as shown (facility 0.1996 is shown as 20.0% and not flagged).
 - Small cells: a question (and the summary) whose attempts come from fewer than `min_cell`
   participants keeps its counts but not its indices, scores and option shares (None, and
   `suppressed` set): with so few people, they tell about individuals.
@@ -49,6 +50,9 @@ ATTEMPT_SETS = (FIRST_ATTEMPTS, ALL_ATTEMPTS)
 FACILITY_LOW = 0.2
 FACILITY_HIGH = 0.95
 DISCRIMINATION_LOW = 0.2
+# The decimals shown: a facility as a percentage to one decimal, a discrimination to two.
+SHOWN_FACILITY_DIGITS = 3
+SHOWN_DISCRIMINATION_DIGITS = 2
 
 HARD = "hard"
 EASY = "easy"
@@ -195,7 +199,15 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 
 def flags_for(facility: float | None, discrimination: float | None) -> tuple[str, ...]:
-    """The reasons to check a question: hard, easy, low_discrimination (none when undefined)."""
+    """The reasons to check a question: hard, easy, low_discrimination (none when undefined).
+
+    Judged on the values as pages and exports show them (a facility as a percentage to one
+    decimal, a discrimination to two decimals), so that a question shown at a threshold is
+    never flagged as beyond it."""
+    if facility is not None:
+        facility = round(facility, SHOWN_FACILITY_DIGITS)
+    if discrimination is not None:
+        discrimination = round(discrimination, SHOWN_DISCRIMINATION_DIGITS)
     flags = []
     if facility is not None and facility < FACILITY_LOW:
         flags.append(HARD)

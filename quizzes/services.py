@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
-from courses.services.progress import record_quiz_result
+from courses.services.progress import record_active_month, record_quiz_result
 
 from .exceptions import (
     AlreadySubmitted,
@@ -122,6 +122,7 @@ def start_attempt(
             if current is None:
                 raise
             return current, False
+        record_active_month(user.pk, quiz.course_id, now)
         return attempt, True
 
 

@@ -107,6 +107,12 @@ class ExportJob(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
+    def counts_rows(self) -> bool:
+        """A table (CSV, XLSX, JSON) whose progress is in rows; a document (the funder report's
+        PDF) has no rows to count."""
+        return self.format != ExportFormat.PDF
+
+    @property
     def is_ready(self) -> bool:
         return self.status == ExportStatus.DONE and bool(self.file) and not self.is_expired
 

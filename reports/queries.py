@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 from django.db.models import (
-    Aggregate,
     BooleanField,
     Case,
     DurationField,
@@ -29,7 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from courses.models import Enrolment, EnrolmentStatus, LessonCompletion
+from courses.models import ActivityMonth, Enrolment, EnrolmentStatus, LessonCompletion
+from courses.services.progress import start_of_month
 from quizzes.models import Attempt, AttemptStatus
 
 from .filters import ReportFilters
@@ -175,11 +175,11 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
     """Counts by cohort, by course, by country and organisation type, and by month, in one
     statement, so that the activity tables (the largest) are read once.
 
-    `e`: one row per enrolment of the report with a flag per condition (from the ORM, which
-    writes the filters' joins); `ev`: who was active on which course in which month (lesson
-    completions, quiz attempts started in the range); `f`: each enrolment and whether
-    its participant was active on its course. Then one GROUP BY per breakdown over `f` (and
-    `ev` for activity by month), stacked with UNION ALL.
+    `ev`: who was active on which course in which month (lesson completions, quiz attempts
+    started in the range: _activity); `f`: one row per enrolment of the report with a flag per
+    condition (the ORM's SQL, which writes the filters' joins) and whether its participant was
+    active on its course (materialised once: every breakdown reads it). Then one GROUP BY per
+    breakdown over `f` (and `ev` for activity by month), stacked with UNION ALL.
     """
     current = _current_in_range(filters)
     flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
@@ -191,38 +191,11 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
         **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
     ).values("id", "user_id", "course_id", "cohort_id", "country", "organisation_type",
              *flags, *_MONTHS)  # fmt: skip
-    events = [
-        LessonCompletion.objects.filter(in_range("completed_at", filters)).values(
-            "user_id", course=F("lesson__course_id"), month=TruncMonth("completed_at")
-        ),
-        Attempt.objects.filter(in_range("started_at", filters)).values(
-            "user_id", course=F("quiz__course_id"), month=TruncMonth("started_at")
-        ),
-    ]
-    # Deduplicated source by source; UNION ALL then (the sums below count each person once).
-    ev = (
-        events[0]
-        .order_by()
-        .distinct()
-        .union(*(each.order_by().distinct() for each in events[1:]), all=True)
-    )
+    ev = _activity(filters)
     e_sql, e_params = e.order_by().query.sql_with_params()
     ev_sql, ev_params = ev.query.sql_with_params()
 
-    # Two steps per breakdown, so that the database hashes instead of sorting for every
-    # distinct count: per group and participant, then per group. Every name below is one of
-    # ours; values come from the ORM's SQL and its parameters.
-    per_person = []
-    for name in ENROLMENT_COUNTS:
-        per_person += [
-            f"COUNT(*) FILTER (WHERE is_{name}) AS n_{name}",
-            f"MAX(CASE WHEN is_{name} THEN 1 ELSE 0 END) AS p_{name}",
-        ]
-    per_person.append("MAX(CASE WHEN is_active THEN 1 ELSE 0 END) AS p_active")
-    per_group = ["COUNT(*)"]
-    for name in ENROLMENT_COUNTS:
-        per_group += [f"SUM(n_{name})", f"SUM(p_{name})"]
-    per_group.append("SUM(p_active)")
+    # Every name below is one of ours; values come from the ORM's SQL and its parameters.
     # One enrolment per participant and cohort (a constraint): by cohort, counts of enrolments
     # are counts of participants, in one step.
     per_cohort = ["COUNT(*)"]
@@ -232,27 +205,34 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
     arms = [
         f"SELECT 'cohort', CAST(cohort_id AS TEXT), '', {', '.join(per_cohort)} "  # noqa: S608
         "FROM f GROUP BY cohort_id",
-        _arm("course", ["course_id"], per_person, per_group, "f"),
-        _arm("person", ["country", "organisation_type"], per_person, per_group, "f"),
+        _arm("course", ["course_id"], *_two_steps(ENROLMENT_COUNTS, active=True), "f"),
+        _arm(
+            "person",
+            ["country", "organisation_type"],
+            *_two_steps(ENROLMENT_COUNTS, active=True),
+            "f",
+        ),
     ]
-    for month, (_field, name, _counted) in _MONTHS.items():
-        arms.append(_arm(month, [month], per_person, per_group, "f", f"is_{name}"))
+    # By month, only the figures dated by that month's field (the rest would be thrown away).
+    for month, (_field, name, counted) in _MONTHS.items():
+        arms.append(_arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}"))
     active = [*(["0"] * (len(_COLUMNS) - 1)), "COUNT(*)"]
     current_pairs = (
-        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM e "
-        "WHERE is_current) AS c ON c.user_id = ev.user_id AND c.course_id = ev.course) AS a"
+        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM f "
+        "WHERE is_current) AS c ON c.user_id = ev.user_id AND c.course_id = ev.course_id) AS a"
     )
     arms.append(_arm("active_month", ["month"], ["1 AS one"], active, current_pairs))
     sql = (
-        "WITH e AS (" + e_sql + "), ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
-        "pairs AS (SELECT DISTINCT user_id, course FROM ev), "
-        "f AS (SELECT e.*, (e.is_current AND pairs.user_id IS NOT NULL) AS is_active FROM e "
-        "LEFT JOIN pairs ON pairs.user_id = e.user_id AND pairs.course = e.course_id) "
+        "WITH ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
+        "pairs AS (SELECT DISTINCT user_id, course_id FROM ev), "
+        "f AS (SELECT e.*, (e.is_current AND pairs.user_id IS NOT NULL) AS is_active "
+        "FROM (" + e_sql + ") AS e "
+        "LEFT JOIN pairs ON pairs.user_id = e.user_id AND pairs.course_id = e.course_id) "
         + " UNION ALL ".join(arms)
     )
     groups: dict[str, list] = defaultdict(list)
     with connections[enrolments.db].cursor() as cursor:
-        cursor.execute(sql, (*e_params, *ev_params))
+        cursor.execute(sql, (*ev_params, *e_params))
         for kind, key, second, *values in cursor.fetchall():
             # int(): PostgreSQL's SUM() is a numeric
             row = {name: int(value or 0) for name, value in zip(_COLUMNS, values, strict=True)}
@@ -266,6 +246,75 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
                 row["month"] = month_key(key)
             groups[kind].append(row)
     return groups
+
+
+def _activity(filters: ReportFilters) -> QuerySet:
+    """Who was active on which course in which month of the range (user_id, course, month),
+    not deduplicated across sources: the roll-up ActivityMonth for the months wholly inside the
+    range, lesson completions and quiz attempts themselves for the days of a month the range
+    cuts (its first and last). The open end of a range reaches the roll-up's current month,
+    which record_lesson_completion and start_attempt keep up to date."""
+    start, end = filters.start, filters.end
+    first_whole = _next_month_start(start) if start is not None else None
+    last_whole_end = start_of_month(end) if end is not None else None
+    if first_whole is not None and last_whole_end is not None and first_whole >= last_whole_end:
+        whole, edges = None, [(start, end)]  # no whole month: all from the records
+    else:
+        whole = ActivityMonth.objects.all()
+        if first_whole is not None:
+            whole = whole.filter(month__gte=first_whole)
+        if last_whole_end is not None:
+            whole = whole.filter(month__lt=last_whole_end)
+        edges = []
+        if start is not None and start < first_whole:
+            edges.append((start, first_whole))
+        if end is not None and last_whole_end < end:
+            edges.append((last_whole_end, end))
+    parts = []
+    if whole is not None:
+        parts.append(whole.values("user_id", "course_id", "month"))
+    for since, until in edges:
+        parts += [
+            LessonCompletion.objects.filter(completed_at__gte=since, completed_at__lt=until)
+            .values("user_id", course_id=F("lesson__course_id"), month=TruncMonth("completed_at"))
+            .order_by()
+            .distinct(),
+            Attempt.objects.filter(started_at__gte=since, started_at__lt=until)
+            .values("user_id", course_id=F("quiz__course_id"), month=TruncMonth("started_at"))
+            .order_by()
+            .distinct(),
+        ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _next_month_start(moment: datetime.datetime) -> datetime.datetime:
+    """The first moment of the first month that begins at or after `moment`."""
+    month = start_of_month(moment)
+    if month == moment:
+        return month
+    # Wall-clock arithmetic (zoneinfo): local midnight of the next month's first day.
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _two_steps(names, *, active: bool) -> tuple[list[str], list[str]]:
+    """The columns of a breakdown's two steps (per group and participant, then per group), so
+    that the database hashes instead of sorting for every distinct count: the counts of
+    `names` (and of active participants if `active`), zeros for the other columns. Every name
+    is one of ours."""
+    per_person, per_group = [], ["COUNT(*)"]
+    for name in ENROLMENT_COUNTS:
+        if name in names:
+            per_person += [
+                f"COUNT(*) FILTER (WHERE is_{name}) AS n_{name}",
+                f"MAX(CASE WHEN is_{name} THEN 1 ELSE 0 END) AS p_{name}",
+            ]
+            per_group += [f"SUM(n_{name})", f"SUM(p_{name})"]
+        else:
+            per_group += ["0", "0"]
+    if active:
+        per_person.append("MAX(CASE WHEN is_active THEN 1 ELSE 0 END) AS p_active")
+    per_group.append("SUM(p_active)" if active else "0")
+    return per_person, per_group
 
 
 def _arm(kind, keys, per_person, per_group, source, where="") -> str:
@@ -313,14 +362,6 @@ def month_key(value) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-class Median(Aggregate):
-    """PostgreSQL's continuous median."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 def area_expression(level: str) -> Case:
     """The participant's M49 region (`level` "region") or sub-region code, "" for none."""
     areas = REGIONS if level == "region" else SUBREGIONS
@@ -344,22 +385,40 @@ MEDIAN_GROUPS = {
 
 def _medians(filters, enrolments) -> dict[str, dict[object, datetime.timedelta]]:
     """Median time from enrolment to completion of the completions in the range, by each
-    breakdown: PostgreSQL's percentile_cont, one grouped query each; elsewhere (SQLite, for
-    development) the durations themselves, grouped here."""
+    breakdown: on PostgreSQL one statement, percentile_cont over GROUPING SETS (one read of
+    the completions for every breakdown); elsewhere (SQLite, for development) the durations
+    themselves, grouped here."""
     completed = enrolments.filter(in_range("completed_at", filters))
     duration = ExpressionWrapper(F("completed_at") - F("enrolled_at"), output_field=DurationField())
     if connections[enrolments.db].vendor != "postgresql":
         return _medians_in_python(completed, duration)
-    medians = {}
-    for dimension, key in MEDIAN_GROUPS.items():
-        if not key:
-            value = completed.aggregate(median=Median(duration))["median"]
-            medians[dimension] = {"": value} if value is not None else {}
+    dimensions = [name for name in MEDIAN_GROUPS if MEDIAN_GROUPS[name]]
+    columns = [f"by_{name}" for name in dimensions]  # not a field's name
+    keyed = completed.values(
+        duration=duration, **{f"by_{name}": MEDIAN_GROUPS[name]["key"] for name in dimensions}
+    ).order_by()
+    # GROUPING(a, b, ...) has a bit set for each key a row is not grouped by: the total's row
+    # has them all, a dimension's row all but its own.
+    every = (1 << len(dimensions)) - 1
+    sets = ", ".join(["()", *(f"({column})" for column in columns)])
+    rows = _select_over(
+        keyed,
+        f"SELECT GROUPING({', '.join(columns)}), {', '.join(columns)}, "  # noqa: S608
+        "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY duration) "
+        f"FROM ({{}}) AS keyed GROUP BY GROUPING SETS ({sets})",
+    )
+    medians: dict[str, dict[object, datetime.timedelta]] = {name: {} for name in MEDIAN_GROUPS}
+    for grouping, *keys, median in rows:
+        if median is None:  # the total of no completions
             continue
-        rows = completed.values(**key).annotate(median=Median(duration)).order_by()
-        medians[dimension] = {
-            month_key(r["key"]) if dimension == "month" else r["key"]: r["median"] for r in rows
-        }
+        if grouping == every:
+            medians["total"][""] = median
+            continue
+        position = next(n for n in range(len(dimensions)) if not grouping & (1 << n))
+        # GROUPING's first argument is its highest bit.
+        name = dimensions[len(dimensions) - 1 - position]
+        key = keys[dimensions.index(name)]
+        medians[name][month_key(key) if name == "month" else key] = median
     return medians
 
 

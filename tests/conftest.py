@@ -30,6 +30,40 @@ def _eager_tasks_by_default(settings):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A test that renders in another language (a response leaves it active in this thread)
+    does not change the language of the next one, whatever the order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def failing_mail_server(settings):
+    """failing_mail_server(errors): from now on the mail server answers each message with the
+    next error of the list `errors` (None, or the list used up: accepted), or with what
+    `errors(message)` returns. Accepted mail goes to mail.outbox. Returns the first recipient
+    of every message tried, in order (tests/mail.py)."""
+    from tests.mail import FailingMailBackend
+
+    settings.EMAIL_BACKEND = "tests.mail.FailingMailBackend"
+    tried = []
+
+    def fail(errors):
+        def fault(message):
+            tried.append(message.to[0])
+            return errors(message) if callable(errors) else (errors.pop(0) if errors else None)
+
+        FailingMailBackend.fault = fault
+        return tried
+
+    yield fail
+    FailingMailBackend.fault = None
+
+
 @pytest.fixture
 def participant(db):
     return make_user(full_name="José Núñez", country="PE", organisation_type="procurement_agency")

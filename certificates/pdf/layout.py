@@ -289,7 +289,8 @@ def _binary_streams() -> Iterator[None]:
     place. The window covers drawing too because a logo's image stream is encoded when it is
     drawn, the page stream and fonts only when the document is saved. Both settings are
     process-wide, so they are restored afterwards (the renderer runs on one thread per
-    process).
+    process). Both are reportlab internals: tests/certificates/test_reportlab_fences.py checks
+    that they still take effect and change nothing but the streams' encoding.
     """
     previous = rl_config.useA85, pdfdoc.PDFZCompress
     rl_config.useA85, pdfdoc.PDFZCompress = 0, _QUICK_FLATE

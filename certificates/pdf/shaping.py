@@ -17,6 +17,11 @@ stacked above or below included, so that `fitting` can keep it inside the page.
 Fonts are registered once per process, lazily, and shaped lines are cached: the fonts' glyph
 codes and widths are process state shared by every render, so the renderer is meant for one
 thread per process (Celery prefork workers, gunicorn sync workers).
+
+`_ShapingFont` reaches into reportlab's TrueType internals (the face's glyph tables, the
+per-document subsets, the font objects `addObjects` writes); docs/certificates.md lists each,
+tests/certificates/test_reportlab_fences.py checks that each still exists and behaves as relied
+upon, and where a change would otherwise go unnoticed the code stops with `ReportlabChanged`.
 """
 
 from __future__ import annotations
@@ -28,15 +33,28 @@ from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
+import reportlab
 import uharfbuzz as hb
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFObject
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFObject
 from reportlab.pdfbase.ttfonts import SUBSETN, ShapeData, ShapedStr, TTFont, makeToUnicodeCMap
 
 from .ordering import visual_runs
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+
+class ReportlabChanged(RuntimeError):
+    """reportlab no longer has an internal the renderer relies on, or it behaves otherwise:
+    rather than write a certificate whose text extracts wrong or whose glyphs sit wrong."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"reportlab {reportlab.Version}: {what}. certificates/pdf/shaping.py relies on it: "
+            "run tests/certificates/test_reportlab_fences.py and re-check the list in "
+            "docs/certificates.md ('reportlab internals we rely on') before moving the pin."
+        )
 
 
 class _ShapingFont(TTFont):
@@ -48,9 +66,17 @@ class _ShapingFont(TTFont):
         # ASCII; it made certificates half as large again, and slower to subset and deflate,
         # for no visible difference: text is extracted through ToUnicode either way.
         super().__init__(name, str(path), asciiReadable=0)
+        # reportlab draws a ShapedStr at HarfBuzz's positions only for a font it calls shapable
+        # (its own uharfbuzz import worked, rl_config.unShapedFontGlob spares the name); for
+        # any other it writes the glyphs at their plain widths, unkerned and marks misplaced.
+        if not self.shapable:
+            raise ReportlabChanged(f"TTFont {name!r} is not shapable")
+        face = self.face
+        if not (isinstance(face.charToGlyph, dict) and isinstance(face.charWidths, dict)):
+            raise ReportlabChanged("TTFontFace.charToGlyph or charWidths is not a dict")
         # Every subset reads the font's tables again (the whole glyph table each time, sliced
         # out of the file's bytes); the file does not change, so each is sliced out once.
-        self.face.get_table = cache(self.face.get_table)
+        face.get_table = cache(face.get_table)
         data = path.read_bytes()
         self.hb_font = hb.Font(hb.Face(hb.Blob(data)))
         self.upem = self.hb_font.face.upem
@@ -82,8 +108,14 @@ class _ShapingFont(TTFont):
         return code
 
     def addObjects(self, doc) -> None:
+        """reportlab's font objects for the document, then, in each subset's objects, the
+        widths as one formatted array and the ToUnicode entries of the shaped glyphs."""
+        # reportlab calls this only for a font the document used, whose per-document state
+        # holds the character codes of each subset; it deletes the state as it finishes.
         state = self.state.get(doc)
-        subsets = [list(s) for s in state.subsets] if state else []
+        if state is None or not state.subsets:
+            raise ReportlabChanged("TTFont.state[doc].subsets is missing in addObjects")
+        subsets = [list(s) for s in state.subsets]
         super().addObjects(doc)
         fonts_by_base = {
             getattr(font, "BaseFont", None): font
@@ -93,12 +125,15 @@ class _ShapingFont(TTFont):
             base = b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))
             base = base.decode("pdfdoc")
             font = fonts_by_base.get(base)
-            if font is not None:
-                font.Widths = _Numbers(font.Widths.sequence)
-            if not any(c in self.code_text for c in subset):
-                continue
-            stream = doc.idToObject["toUnicodeCMap:" + base]
-            stream.content = _to_unicode_cmap(base, subset, self.code_text)
+            stream = doc.idToObject.get("toUnicodeCMap:" + base)
+            if font is None or stream is None or not isinstance(font.Widths, PDFArray):
+                raise ReportlabChanged(
+                    f"no font object {base!r} with a Widths PDFArray and a ToUnicode stream "
+                    "named 'toUnicodeCMap:' + BaseFont"
+                )
+            font.Widths = _Numbers(font.Widths.sequence)
+            if any(c in self.code_text for c in subset):
+                stream.content = _to_unicode_cmap(base, subset, self.code_text)
 
 
 class _Inks(dict):
@@ -137,7 +172,10 @@ class _Numbers(PDFObject):
 def _to_unicode_cmap(base: str, subset: list[int], code_text: dict[int, str]) -> str:
     """reportlab's ToUnicode CMap for a subset, with the source text of the shaped glyphs."""
     lines = makeToUnicodeCMap(base, subset).split("\n")
-    first = lines.index(f"{len(subset)} beginbfchar") + 1
+    begin = f"{len(subset)} beginbfchar"
+    if begin not in lines or len(lines) < lines.index(begin) + 1 + len(subset):
+        raise ReportlabChanged(f"makeToUnicodeCMap has no line {begin!r} followed by its entries")
+    first = lines.index(begin) + 1
     for i, c in enumerate(subset):
         text = code_text.get(c)
         if text is not None:
@@ -161,6 +199,13 @@ def fonts() -> dict[str, _ShapingFont]:
     for key, filename in files.items():
         font = _ShapingFont(f"Cert-{key}", FONT_DIR / filename)
         pdfmetrics.registerFont(font)
+        # reportlab hands the first TTFont registered for a face to every name registered for
+        # it: another font of these faces registered first would draw without our ToUnicode.
+        if pdfmetrics.getFont(font.fontName) is not font:
+            raise ReportlabChanged(
+                f"pdfmetrics.getFont({font.fontName!r}) is another font object (was a font of "
+                f"the face {filename} registered before?)"
+            )
         registered[key] = font
     return registered
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import CertificateStatus
+
 from ..models import Cohort, EnrolmentStatus
 from ..outline import Outline, OutlineModule
 
@@ -67,6 +69,16 @@ class ParticipantRow:
     @property
     def at_risk(self) -> bool:
         return bool(self.at_risk_reasons)
+
+    @property
+    def certificate_issued(self) -> bool:
+        """Whether the participant has a valid certificate (pages link to it)."""
+        return self.certificate_status == CertificateStatus.ISSUED
+
+    @property
+    def certificate_status_label(self) -> str:
+        """The certificate's state in the reader's language; empty without a certificate."""
+        return CertificateStatus(self.certificate_status).label if self.certificate_status else ""
 
     @property
     def state(self) -> str:

@@ -43,7 +43,11 @@ from ..outline import Outline, build_outline
 from ..services.due_dates import extend_due_date
 from ..services.enrolment import enrol
 from ..services.messages import send_cohort_message, send_message_batch
-from ..services.progress import record_lesson_completion, record_lesson_visit
+from ..services.progress import (
+    rebuild_activity_months,
+    record_lesson_completion,
+    record_lesson_visit,
+)
 from .answers import QuizAnswers
 from .people import TIME_ZONES, Person, Plan
 
@@ -89,6 +93,8 @@ def tell(
     for index, (person, user, new) in enumerate(participants):
         journeys.append(story.journey(person, user, index=index, new=new))
     _run(journeys)
+    # Lessons were completed through the service, then given the story's dates.
+    rebuild_activity_months(user_ids=[user.pk for _person, user, _new in participants])
 
 
 def _run(journeys: list[Iterator[datetime]]) -> None:
@@ -301,8 +307,8 @@ class _Story:
 
     def complete(self, enrolment: Enrolment, lesson_id: int, at: datetime) -> None:
         at = self.clamp(at)
-        completion = record_lesson_completion(enrolment.user, self.lessons[lesson_id])
-        LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=at)
+        outcome = record_lesson_completion(enrolment.user, self.lessons[lesson_id])
+        LessonCompletion.objects.filter(pk=outcome.completion.pk).update(completed_at=at)
         self.touch(enrolment, at)
 
     def touch(self, enrolment: Enrolment, at: datetime) -> None:

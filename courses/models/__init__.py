@@ -9,10 +9,11 @@ from .cohorts import (
     validate_time_zone,
 )
 from .messages import CohortMessage, DeliveryStatus, MessageAudience, MessageDelivery
-from .progress import LessonCompletion, LessonVisit
+from .progress import ActivityMonth, LessonCompletion, LessonVisit
 from .structure import Course, CourseQuerySet, Lesson, Module, new_outline_key
 
 __all__ = [
+    "ActivityMonth",
     "Cohort",
     "CohortMessage",
     "Course",

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..exceptions import EnrolmentCompleted, EnrolmentWithdrawn
 from .structure import Course, Lesson, Module
 
 
@@ -189,11 +190,11 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["user", "cohort"], name="one_enrolment_per_cohort"),
             models.UniqueConstraint(
                 fields=["user", "course"],
-                condition=~Q(status="withdrawn"),
+                condition=~Q(status=EnrolmentStatus.WITHDRAWN),
                 name="one_current_enrolment_per_course",
             ),
             models.CheckConstraint(
-                condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                condition=~Q(status=EnrolmentStatus.COMPLETED) | Q(completed_at__isnull=False),
                 name="completed_enrolment_has_completion_time",
             ),
         ]
@@ -205,6 +206,47 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.cohort}"
+
+    # The moves between states. Each saves only what it changes, returns True if this call
+    # made the move and False if the enrolment was there already, and raises a DomainError for
+    # a move it cannot make. Call them on a row locked for update (the services do).
+
+    def complete(self) -> bool:
+        """Active to completed, the completion time set now. Progress only moves forward:
+        completing a completed enrolment changes nothing (its completion time stays the first);
+        a withdrawn one is refused (EnrolmentWithdrawn)."""
+        if self.status == EnrolmentStatus.COMPLETED:
+            return False
+        if self.status == EnrolmentStatus.WITHDRAWN:
+            raise EnrolmentWithdrawn()
+        self.status = EnrolmentStatus.COMPLETED
+        self.completed_at = timezone.now()
+        self.save(update_fields=["status", "completed_at"])
+        return True
+
+    def withdraw(self) -> bool:
+        """Active to withdrawn, the time kept (progress stays: it is the participant's).
+        Withdrawing a withdrawn enrolment changes nothing; a completed one is refused
+        (EnrolmentCompleted)."""
+        if self.status == EnrolmentStatus.WITHDRAWN:
+            return False
+        if self.status == EnrolmentStatus.COMPLETED:
+            raise EnrolmentCompleted()
+        self.status = EnrolmentStatus.WITHDRAWN
+        self.withdrawn_at = timezone.now()
+        self.save(update_fields=["status", "withdrawn_at"])
+        return True
+
+    def rejoin(self) -> bool:
+        """Withdrawn to active again. Rejoining a current enrolment (active or completed)
+        changes nothing: it is where rejoining leads already. Whether the participant may come
+        back (the cohort open, a place free) is enrol's to decide."""
+        if self.status != EnrolmentStatus.WITHDRAWN:
+            return False
+        self.status = EnrolmentStatus.ACTIVE
+        self.withdrawn_at = None
+        self.save(update_fields=["status", "withdrawn_at"])
+        return True
 
 
 class DueDateExtension(models.Model):

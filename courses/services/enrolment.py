@@ -89,13 +89,11 @@ def enrol(
     if current is not None:
         return _move(current, cohort)
 
-    previous = Enrolment.objects.filter(user=user, cohort=cohort).first()  # withdrawn
+    previous = Enrolment.objects.select_for_update().filter(user=user, cohort=cohort).first()
     try:
         with transaction.atomic():
-            if previous is not None:
-                previous.status = EnrolmentStatus.ACTIVE
-                previous.withdrawn_at = None
-                previous.save(update_fields=["status", "withdrawn_at"])
+            if previous is not None:  # withdrawn: no current enrolment was found above
+                previous.rejoin()
                 enrolment = previous
             else:
                 enrolment = Enrolment.objects.create(
@@ -112,7 +110,6 @@ def enrol(
     from .progress import evaluate_completion  # progress imports this module
 
     evaluate_completion(enrolment)
-    enrolment.refresh_from_db(fields=["status", "completed_at"])
     return enrolment
 
 
@@ -142,26 +139,24 @@ def _move(enrolment: Enrolment, cohort: Cohort) -> Enrolment:
 
 
 @transaction.atomic
-def withdraw(enrolment: Enrolment, *, by: User) -> Enrolment:
+def withdraw(enrolment: Enrolment, *, by: User) -> bool:
     """Withdraw an active enrolment (the participant themself, or who manages the cohort).
 
-    Progress is kept: enrolling again later picks up where the participant left off.
+    Returns True if this call withdrew it; withdrawing again changes nothing (False), a
+    completed enrolment is refused (EnrolmentCompleted). `enrolment` is updated to its state
+    after the call. Progress is kept: enrolling again later picks up where the participant
+    left off.
     """
-    enrolment = (
+    locked = (
         Enrolment.objects.select_for_update(of=("self",))
         .select_related("cohort")
         .get(pk=enrolment.pk)
     )
-    if by != enrolment.user and not can_manage_cohort(by, enrolment.cohort):
+    if by.pk != locked.user_id and not can_manage_cohort(by, locked.cohort):
         raise NotAllowed()
-    if enrolment.status == EnrolmentStatus.WITHDRAWN:
-        return enrolment
-    if enrolment.status == EnrolmentStatus.COMPLETED:
-        raise NotAllowed(_("A completed enrolment cannot be withdrawn."))
-    enrolment.status = EnrolmentStatus.WITHDRAWN
-    enrolment.withdrawn_at = timezone.now()
-    enrolment.save(update_fields=["status", "withdrawn_at"])
-    return enrolment
+    withdrawn = locked.withdraw()
+    enrolment.status, enrolment.withdrawn_at = locked.status, locked.withdrawn_at
+    return withdrawn
 
 
 def can_close_cohort(user: User, cohort: Cohort) -> bool:

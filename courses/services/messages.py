@@ -22,6 +22,7 @@ import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -349,6 +350,8 @@ def _email(message: CohortMessage, delivery: MessageDelivery, connection) -> Ema
         settings.DEFAULT_FROM_EMAIL,
         [delivery.email],
         connection=connection,
+        # Replies go to the facilitator who wrote, not to the platform's address.
+        reply_to=[formataddr((sender.full_name, sender.email))] if sender else None,
     )
     email.attach_alternative(html, "text/html")
     return email

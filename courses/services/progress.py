@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,7 +15,14 @@ from quizzes.models import Attempt, Quiz
 
 from ..events import course_completed
 from ..exceptions import NotEnrolled
-from ..models import Enrolment, EnrolmentStatus, Lesson, LessonCompletion, LessonVisit
+from ..models import (
+    ActivityMonth,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonCompletion,
+    LessonVisit,
+)
 from .enrolment import CURRENT, get_current_enrolment
 
 # How precisely an enrolment's last activity is kept: a participant reading lesson after
@@ -21,12 +30,27 @@ from .enrolment import CURRENT, get_current_enrolment
 ACTIVITY_GRAIN = timedelta(minutes=15)
 
 
-@transaction.atomic
-def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
-    """Mark a lesson complete for an enrolled participant; may complete the course.
+@dataclass(frozen=True)
+class LessonCompletionOutcome:
+    """What record_lesson_completion did.
 
-    Progress only moves forward: completing a lesson again changes nothing (the completion time
-    is set once, on the transition).
+    `completion`: the participant's completion of the lesson (the first one, if it was complete
+    already); `created`: whether this call created it; `enrolment`: their current enrolment,
+    as it is after the call; `course_completed`: whether this call completed the course (the
+    enrolment moved from active to completed here; True for one call only).
+    """
+
+    completion: LessonCompletion
+    created: bool
+    enrolment: Enrolment
+    course_completed: bool
+
+
+@transaction.atomic
+def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletionOutcome:
+    """Mark a lesson complete for an enrolled participant (NotEnrolled otherwise); may complete
+    the course. Progress only moves forward: completing a lesson again changes nothing (the
+    completion time is set once, on the transition). Returns what happened.
     """
     enrolment = get_current_enrolment(user, lesson.course)
     if enrolment is None:
@@ -36,12 +60,20 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletion:
             completion = LessonCompletion.objects.create(
                 user=user, lesson=lesson, completed_at=timezone.now()
             )
+        record_active_month(user.pk, lesson.course_id, completion.completed_at)
+        created = True
     except IntegrityError:  # already complete (a double click, or another tab)
         completion = LessonCompletion.objects.get(user=user, lesson=lesson)
+        created = False
     Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
     # Also when it was complete already: the course may have changed since (a lesson removed).
-    evaluate_completion(enrolment)
-    return completion
+    course_completed = evaluate_completion(enrolment)
+    return LessonCompletionOutcome(
+        completion=completion,
+        created=created,
+        enrolment=enrolment,
+        course_completed=course_completed,
+    )
 
 
 def record_lesson_visit(enrolment: Enrolment, lesson: Lesson) -> None:
@@ -85,6 +117,45 @@ def record_activity(user_id: int, course_id: int) -> None:
     ).update(last_activity_at=now)
 
 
+def start_of_month(moment: datetime) -> datetime:
+    """The first moment of `moment`'s month in the site's time zone (what TruncMonth gives)."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def record_active_month(user_id: int, course_id: int, moment: datetime) -> None:
+    """Note that the participant was active on the course in `moment`'s month (ActivityMonth):
+    by record_lesson_completion and start_attempt, and by whatever writes past activity (the
+    demo, tests). One statement; nothing when the month is noted already."""
+    ActivityMonth.objects.bulk_create(
+        [ActivityMonth(user_id=user_id, course_id=course_id, month=start_of_month(moment))],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def rebuild_activity_months(*, user_ids: list[int] | None = None) -> int:
+    """Write ActivityMonth again from lesson completions and quiz attempts (all participants',
+    or those of `user_ids`): after past activity was written or re-dated without
+    record_active_month. Returns the number of rows written."""
+    sources = [
+        LessonCompletion.objects.values_list(
+            "user_id", "lesson__course_id", TruncMonth("completed_at")
+        ),
+        Attempt.objects.values_list("user_id", "quiz__course_id", TruncMonth("started_at")),
+    ]
+    stale = ActivityMonth.objects.all()
+    if user_ids is not None:
+        stale = stale.filter(user_id__in=user_ids)
+        sources = [source.filter(user_id__in=user_ids) for source in sources]
+    stale.delete()
+    rows = {row for source in sources for row in source.order_by().distinct().iterator()}
+    created = ActivityMonth.objects.bulk_create(
+        (ActivityMonth(user_id=u, course_id=c, month=m) for u, c, m in rows), batch_size=2000
+    )
+    return len(created)
+
+
 def record_quiz_result(user_id: int, course_id: int, *, passed: bool) -> bool:
     """Note that the participant submitted a quiz in the course and, after a pass, complete
     their enrolment if nothing required is left (evaluate_completion's rule). Returns True only
@@ -102,46 +173,37 @@ def record_quiz_result(user_id: int, course_id: int, *, passed: bool) -> bool:
         if not current.update(last_activity_at=timezone.now()):
             return False
         enrolment_id = _completable_enrolment(user_id, course_id)
-        return enrolment_id is not None and _complete(enrolment_id)
+        return enrolment_id is not None and _complete(Enrolment.objects.get(pk=enrolment_id))
 
 
 @transaction.atomic
 def evaluate_completion(enrolment: Enrolment) -> bool:
     """Complete the enrolment if every required lesson is complete and every required quiz passed.
 
-    Returns True only for the call that completed it. The enrolment row is locked first, so two
-    requests finishing the last two items at once are judged one after the other and the second
-    sees the first's work: exactly one of them completes the course. course_completed is sent
-    once, after commit.
+    Returns True only for the call that completed it (Enrolment.complete); `enrolment` is
+    updated to its state after the call. The enrolment row is locked first, so two requests
+    finishing the last two items at once are judged one after the other and the second sees the
+    first's work: exactly one of them completes the course. course_completed is sent once,
+    after commit. A withdrawn enrolment is left as it is.
     """
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status != EnrolmentStatus.ACTIVE:
-        return False
-    user = enrolment.user_id
-    lessons_left = (
-        Lesson.objects.filter(course_id=enrolment.course_id, optional=False)
-        .exclude(completions__user=user)
-        .exists()
+    locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    completed = (
+        locked.status == EnrolmentStatus.ACTIVE
+        and _completable_enrolment(locked.user_id, locked.course_id) == locked.pk
+        and _complete(locked)
     )
-    if lessons_left:
-        return False
-    quizzes_left = (
-        Quiz.objects.filter(course_id=enrolment.course_id, optional=False)
-        .exclude(pk__in=Attempt.objects.filter(user=user, passed=True).values("quiz_id"))
-        .exists()
-    )
-    if quizzes_left:
-        return False
-    return _complete(enrolment.pk)
+    enrolment.status, enrolment.completed_at = locked.status, locked.completed_at
+    return completed
 
 
 def _completable_enrolment(user_id: int, course_id: int) -> int | None:
     """The participant's active enrolment in the course if no required lesson lacks their
-    completion and no required quiz their pass (evaluate_completion's rule), in one query.
+    completion and no required quiz their pass, in one query: the rule of when a course is
+    complete, for evaluate_completion and record_quiz_result alike.
 
     Written in SQL: built by the ORM, this query took a quarter of a quiz submission's time
-    (bench/run.py quiz-submit). tests/quizzes/test_services.py checks that it judges as
-    evaluate_completion does.
+    (bench/run.py quiz-submit). tests/quizzes/test_services.py checks it on every combination
+    of lessons done, quizzes passed, failed, missing or optional, and enrolment states.
     """
     tables = {
         name: connection.ops.quote_name(model._meta.db_table)
@@ -176,14 +238,12 @@ def _completable_enrolment(user_id: int, course_id: int) -> int | None:
     return row[0] if row else None
 
 
-def _complete(enrolment_id: int) -> bool:
-    """Active to completed, for a judged enrolment; course_completed is sent after commit."""
-    now = timezone.now()
-    completed = Enrolment.objects.filter(pk=enrolment_id, status=EnrolmentStatus.ACTIVE).update(
-        status=EnrolmentStatus.COMPLETED, completed_at=now
-    )
-    if not completed:
+def _complete(enrolment: Enrolment) -> bool:
+    """Complete a judged enrolment, its row locked (Enrolment.complete); course_completed is
+    sent after commit. True only if this call completed it."""
+    if not enrolment.complete():
         return False
+    enrolment_id = enrolment.pk
     transaction.on_commit(
         lambda: course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
     )

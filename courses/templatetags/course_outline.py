@@ -1,13 +1,21 @@
 """{% course_outline %}: the outline list of a course, rendered in Python.
 
 The outline is on every lesson page and has one entry per lesson and quiz; the template engine
-spends more on that loop than on the rest of the page (see bench/). The markup is the same a
-template would give, built from the cached Outline with every value escaped, in pieces kept
-per outline so that a request only joins them with its own done marks and percentages.
+spends more on that loop than on the rest of the page. The markup is the one the template
+`courses/_outline.html` gives (the plain path: tests/courses/test_lesson_page_paths.py compares
+the two on a varied course), built from the cached Outline with every value escaped, in pieces
+kept per outline so that a request only joins them with its own done marks and percentages.
+Why it stays: with the template instead (the lesson still read by the hand-written query),
+`bench/run.py lesson-page` measured the lesson page at 0.59-0.88 of the reference view, 0.65 the
+median of 4 runs in which the page as it is gave 0.87-1.16 (target >= 0.8; more figures in
+courses/selectors/lesson_page.py).
+
+`course_text` marks a value as the course's own text (its language and direction), for the
+template's quiz labels.
 """
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -67,6 +75,14 @@ def course_outline(
         parts.append("</ol></li>")
     parts.append("</ol>")
     return mark_safe("".join(parts))  # noqa: S308 - every value in the pieces is escaped
+
+
+@register.filter
+def course_text(value, course: Course):
+    """`value` marked as the course's own text: its language and direction."""
+    return format_html(
+        '<span lang="{}" dir="{}">{}</span>', course.language, course.text_direction, value
+    )
 
 
 def _pieces(outline: Outline, course: Course, heading_level: int) -> list:

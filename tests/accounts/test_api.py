@@ -1,16 +1,26 @@
 """The accounts API: tokens and the signed-in user's profile (/api/v1/me/)."""
 
+import hashlib
+from datetime import datetime, timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
-from tests.factories import PASSWORD, make_user
+from accounts.services import API_TOKENS_PER_USER, issue_api_token
+from accounts.tasks import purge_expired_api_tokens_task
+from tests.factories import PASSWORD, enrol_user, make_course, make_user
 
 TOKEN_URL = "/api/v1/auth/token/"
+LOGOUT_URL = "/api/v1/auth/logout/"
+LOGOUT_ALL_URL = "/api/v1/auth/logout-all/"
 ME_URL = "/api/v1/me/"
 
 
@@ -18,15 +28,22 @@ def request_token(api_client, email, password=PASSWORD):
     return api_client.post(TOKEN_URL, {"email": email, "password": password}, format="json")
 
 
+def me(token):
+    """GET /api/v1/me/ with this token alone (the client's own credentials would win)."""
+    return APIClient().get(ME_URL, HTTP_AUTHORIZATION=f"Token {token}")
+
+
 def test_urls_are_where_clients_expect_them():
     assert reverse("api-token") == TOKEN_URL
+    assert reverse("api-logout") == LOGOUT_URL
+    assert reverse("api-logout-all") == LOGOUT_ALL_URL
     assert reverse("api-me") == ME_URL
 
 
 # Tokens
 
 
-def test_email_and_password_get_a_token(api_client, participant):
+def test_email_and_password_get_a_token(api_client, participant, settings):
     with CaptureQueriesContext(connection) as queries:
         response = request_token(api_client, participant.email)
 
@@ -39,24 +56,187 @@ def test_email_and_password_get_a_token(api_client, participant):
     assert len(queries.captured_queries) - len(cache) <= 12
     assert len(cache) <= 60
     assert response.status_code == 200
-    assert response.json()["token"]
+    body = response.json()
+    assert set(body) == {"token", "expiry"}
+    lifetime = datetime.fromisoformat(body["expiry"]) - timezone.now()
+    ttl = timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+    assert ttl - timedelta(minutes=1) < lifetime <= ttl
 
 
-def test_asking_again_gets_the_same_token(api_client, participant):
+def test_each_sign_in_gets_a_token_of_its_own(api_client, participant):
     first = request_token(api_client, participant.email).json()["token"]
     second = request_token(api_client, participant.email.upper()).json()["token"]
 
-    assert first == second
+    assert first != second
+    assert me(first).json()["email"] == participant.email
+    assert me(second).json()["email"] == participant.email
+
+
+def test_the_database_never_holds_the_token_in_clear(api_client, participant):
+    token = request_token(api_client, participant.email).json()["token"]
+
+    # Every value of every table, as text (table names from the database itself).
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                assert not any(token in str(value) for value in row), table
+    [stored] = AuthToken.objects.filter(user=participant)
+    assert stored.digest == hashlib.sha512(token.encode()).hexdigest()
+    assert token.startswith(stored.token_key)  # what it is looked up by: 15 of 64 characters
+    assert len(token) == 64
+
+
+def test_an_expired_token_is_refused_with_401(api_client, participant):
+    token = request_token(api_client, participant.email).json()["token"]
+    assert me(token).status_code == 200
+    AuthToken.objects.filter(user=participant).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    response = me(token)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"code": "authentication_failed", "detail": "Invalid token."}
+    assert not AuthToken.objects.filter(user=participant).exists()  # knox deletes it then
+
+
+def test_a_refused_token_is_told_in_the_callers_language(api_client, db):
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    response = api_client.get(ME_URL, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 401
+    with translation.override("fr"):
+        french = translation.gettext("Invalid token.")
+    assert french != "Invalid token."
+    assert response.json() == {"code": "authentication_failed", "detail": french}
+
+
+def test_logout_revokes_the_token_it_is_signed_with_and_no_other(api_client, participant):
+    first = request_token(api_client, participant.email).json()["token"]
+    second = request_token(api_client, participant.email).json()["token"]
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    response = api_client.post(LOGOUT_URL)
+
+    assert response.status_code == 204
+    assert me(first).status_code == 401
+    assert me(second).status_code == 200
+
+
+def test_logout_all_revokes_every_token_of_the_user_and_only_theirs(
+    api_client, participant, other_participant
+):
+    first = request_token(api_client, participant.email).json()["token"]
+    second = request_token(api_client, participant.email).json()["token"]
+    others = request_token(api_client, other_participant.email).json()["token"]
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    response = api_client.post(LOGOUT_ALL_URL)
+
+    assert response.status_code == 204
+    assert me(first).status_code == 401
+    assert me(second).status_code == 401
+    assert me(others).json()["email"] == other_participant.email
+
+
+@pytest.mark.parametrize("url", [LOGOUT_URL, LOGOUT_ALL_URL])
+def test_logout_needs_a_token_not_a_session(api_client, participant, url):
+    token = request_token(api_client, participant.email).json()["token"]
+    api_client.force_login(participant)
+
+    response = api_client.post(url)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert me(token).status_code == 200
+
+
+def test_a_token_shows_its_own_users_data_only(api_client, participant, other_participant):
+    course = make_course()
+    mine = enrol_user(participant, course)
+    theirs = enrol_user(other_participant, course)
+    token = request_token(api_client, participant.email).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert api_client.get(ME_URL).json()["email"] == participant.email
+    listed = api_client.get("/api/v1/enrolments/").json()["results"]
+    assert [e["id"] for e in listed] == [mine.pk]
+    response = api_client.get(f"/api/v1/enrolments/{theirs.pk}/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    # Logging out with it revokes nothing of the other user's.
+    theirs_token = issue_api_token(other_participant).key
+    assert api_client.post(LOGOUT_ALL_URL).status_code == 204
+    assert me(theirs_token).status_code == 200
+
+
+def test_a_deactivated_users_token_is_refused(api_client, participant):
+    token = request_token(api_client, participant.email).json()["token"]
+    User.objects.filter(pk=participant.pk).update(is_active=False)
+
+    response = me(token)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_new_password_signs_every_api_client_out(api_client, client, participant):
+    token = request_token(api_client, participant.email).json()["token"]
+    client.force_login(participant)
+
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another-long-pass-43",
+            "password2": "another-long-pass-43",
+        },
+    )
+
+    assert response.status_code == 302
+    assert me(token).status_code == 401
+
+
+def test_a_user_holds_a_bounded_number_of_tokens_the_oldest_revoked(participant):
+    AuthToken.objects.create(user=participant, expiry=timedelta(seconds=-1))  # expired
+    keys = [issue_api_token(participant).key for _ in range(API_TOKENS_PER_USER + 2)]
+
+    stored = AuthToken.objects.filter(user=participant)
+    assert stored.count() == API_TOKENS_PER_USER
+    assert not stored.filter(expiry__lte=timezone.now()).exists()
+    kept = {token.token_key for token in stored}
+    assert kept == {key[:15] for key in keys[2:]}
+
+
+def test_the_daily_purge_deletes_expired_tokens_only(participant, other_participant):
+    AuthToken.objects.create(user=participant, expiry=timedelta(seconds=-1))
+    AuthToken.objects.create(user=other_participant, expiry=timedelta(seconds=-1))
+    _live, key = AuthToken.objects.create(user=participant)
+
+    assert purge_expired_api_tokens_task.delay().get() == 2
+
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [key[:15]]
 
 
 def test_wrong_password_gets_no_token(api_client, participant):
     response = request_token(api_client, participant.email, "not-the-password")
 
     assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "detail": {"non_field_errors": ["Unable to sign in with these credentials."]},
+    }
+    assert not AuthToken.objects.exists()
+
+
+def test_missing_credentials_are_named(api_client, db):
+    response = api_client.post(TOKEN_URL, {"email": "not an address"}, format="json")
+
+    assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
-    assert body["detail"]
-    assert "token" not in body
+    assert set(body["detail"]) == {"email", "password"}
 
 
 def test_unknown_email_gets_the_same_answer_as_a_wrong_password(api_client, participant):
@@ -147,7 +327,8 @@ def test_me_with_a_session_returns_the_profile(api_client, facilitator):
 def test_me_needs_authentication(api_client, db, method):
     response = getattr(api_client, method)(ME_URL, {"full_name": "Nobody"}, format="json")
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     body = response.json()
     assert body["code"] == "not_authenticated"
     assert body["detail"]
@@ -158,7 +339,7 @@ def test_me_with_a_bad_token_is_refused(api_client, db):
 
     response = api_client.get(ME_URL)
 
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
 
 

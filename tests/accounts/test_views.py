@@ -8,8 +8,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.urls import reverse
+from knox.models import AuthToken
 
 from accounts.models import User
+from accounts.services import issue_api_token
 from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "another-long-password-77"
@@ -363,6 +365,21 @@ def test_only_staff_reach_the_admin(client_for, participant, facilitator, admin_
 
     for user, status in [(participant, 302), (facilitator, 302), (staff, 200), (admin_user, 200)]:
         assert client_for(user).get(reverse("admin:index")).status_code == status, user
+
+
+def test_admins_find_and_revoke_api_tokens_but_cannot_make_one(client_for, admin_user, participant):
+    key = issue_api_token(participant).key
+    client = client_for(admin_user)
+
+    assert client.get(reverse("admin:knox_authtoken_add")).status_code == 403
+    listed = client.get(reverse("admin:knox_authtoken_changelist"), {"q": key[:15]})
+    assert listed.status_code == 200
+    assert participant.full_name in listed.text
+    assert key not in listed.text
+    [token] = AuthToken.objects.filter(user=participant)
+    response = client.post(reverse("admin:knox_authtoken_delete", args=[token.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not AuthToken.objects.exists()
 
 
 # Profile page

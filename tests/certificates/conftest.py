@@ -12,6 +12,19 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
+def faulty_storage(settings):
+    """The media storage as an object store the test can make fail (tests/certificates/storage.py):
+    faulty_storage.fail(OSError("disk full"), on={2}) fails the second save from now."""
+    from django.core.files.storage import storages
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.certificates.storage.FaultyStorage"},
+    }
+    return storages["default"]
+
+
+@pytest.fixture
 def media_root(tmp_path):
     """The media folder shared with the worker processes this test starts."""
     folder = tmp_path / "media"

@@ -76,7 +76,7 @@ def test_nobody_else_sees_a_participants_certificates(api_client, course, reques
 def test_an_anonymous_client_is_refused(api_client, db):
     response = api_client.get(LIST_URL)
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 

@@ -103,47 +103,37 @@ def test_code_has_80_random_bits_and_reads_back_however_typed(completed):
     assert normalise_code(typed) == code
 
 
-def test_a_transient_storage_failure_is_retried_then_issued(db, monkeypatch, settings):
+def test_a_transient_storage_failure_is_retried_then_issued(db, faulty_storage):
     enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
-    real = services.issuing.store_atomically
-    failures = iter([OSError("storage unreachable")])
+    faulty_storage.fail(OSError("storage unreachable"), on={1})
 
-    def flaky(name, content):
-        error = next(failures, None)
-        if error:
-            raise error
-        return real(name, content)
-
-    monkeypatch.setattr(services.issuing, "store_atomically", flaky)
     issue_certificates_task.delay([enrolment.pk])
+
     certificate = Certificate.objects.get(enrolment=enrolment)
     assert certificate.status == CertificateStatus.ISSUED
     assert certificate.attempts == 1
     assert not certificate.needs_attention
-    assert len(stored_files(settings)) == 1
+    assert len(faulty_storage.saves) == 2
+    assert faulty_storage.stored() == [certificate.pdf.name.removeprefix("certificates/")]
 
 
 def test_a_permanent_failure_marks_the_certificate_for_attention_instead_of_looping(
-    db, monkeypatch, settings
+    db, faulty_storage
 ):
     enrolment = make_completion(make_course(modules=1, lessons_per_module=1))
-    calls = []
+    faulty_storage.fail(OSError("disk full"))
 
-    def broken(name, content):
-        calls.append(name)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(services.issuing, "store_atomically", broken)
     issue_certificates_task.delay([enrolment.pk])
+
     certificate = Certificate.objects.get(enrolment=enrolment)
     assert certificate.status == CertificateStatus.PENDING
     assert certificate.needs_attention is True
     assert "disk full" in certificate.last_error
-    assert len(calls) == MAX_RETRIES + 1
-    assert stored_files(settings) == []
+    assert len(faulty_storage.saves) == MAX_RETRIES + 1
+    assert faulty_storage.stored() == []
 
     # The sweep leaves it to a person; once mended, issuing again finishes it.
-    monkeypatch.undo()
+    faulty_storage.mend()
     Certificate.objects.filter(pk=certificate.pk).update(needs_attention=False)
     services.issue_certificates([enrolment.pk])
     assert Certificate.objects.get(pk=certificate.pk).status == CertificateStatus.ISSUED
@@ -236,7 +226,7 @@ def test_look_ups_are_rate_limited_per_address(client, db, settings):
         ("admin", 200, 200),
         ("other facilitator", 404, 404),
         ("other participant", 404, 404),
-        ("anonymous", 302, 403),
+        ("anonymous", 302, 401),
     ],
 )
 def test_pdf_download_matrix(client, api_client, completed, who, page, api):

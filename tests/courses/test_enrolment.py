@@ -9,6 +9,7 @@ from django.utils import timezone
 from courses.exceptions import (
     CohortFull,
     EnrolmentClosed,
+    EnrolmentCompleted,
     NotAllowed,
     WrongEnrolmentKey,
 )
@@ -212,7 +213,8 @@ def test_enrolling_in_another_cohort_moves_the_enrolment_and_keeps_progress(part
     assert Enrolment.objects.filter(user=participant).count() == 1
     # Completions belong to the participant: marking the lesson again finds the first one.
     again = record_lesson_completion(participant, lesson)
-    assert again.lesson == lesson
+    assert again.completion.lesson == lesson
+    assert again.created is False
     assert participant.lesson_completions.count() == 1
 
 
@@ -239,8 +241,9 @@ def test_withdrawing_keeps_progress_and_enrolling_again_reactivates_the_same_row
 
     withdrawn = withdraw(enrolment, by=participant)
 
-    assert withdrawn.status == EnrolmentStatus.WITHDRAWN
-    assert withdrawn.withdrawn_at is not None
+    assert withdrawn is True
+    assert enrolment.status == EnrolmentStatus.WITHDRAWN
+    assert enrolment.withdrawn_at is not None
     assert get_current_enrolment(participant, course) is None
     assert participant.lesson_completions.count() == 1
 
@@ -254,11 +257,15 @@ def test_withdrawing_keeps_progress_and_enrolling_again_reactivates_the_same_row
 
 def test_withdrawing_twice_changes_nothing(participant, course):
     enrolment = enrol(participant, ensure_default_cohort(course))
-    first = withdraw(enrolment, by=participant)
+    assert withdraw(enrolment, by=participant) is True
+    withdrawn_at = Enrolment.objects.get(pk=enrolment.pk).withdrawn_at
 
-    second = withdraw(enrolment, by=participant)
+    again = withdraw(enrolment, by=participant)
 
-    assert second.withdrawn_at == first.withdrawn_at
+    assert again is False
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.WITHDRAWN
+    assert enrolment.withdrawn_at == withdrawn_at
 
 
 def test_completed_enrolment_cannot_be_withdrawn(participant, course):
@@ -267,11 +274,12 @@ def test_completed_enrolment_cannot_be_withdrawn(participant, course):
         status=EnrolmentStatus.COMPLETED, completed_at=timezone.now()
     )
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(EnrolmentCompleted):
         withdraw(enrolment, by=participant)
 
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
+    assert enrolment.withdrawn_at is None
 
 
 def test_facilitator_withdraws_participants_of_their_cohort_only(
@@ -282,7 +290,8 @@ def test_facilitator_withdraws_participants_of_their_cohort_only(
     in_theirs = enrol_user(participant, course, theirs)
     elsewhere = enrol_user(other_participant, course)
 
-    assert withdraw(in_theirs, by=facilitator).status == EnrolmentStatus.WITHDRAWN
+    assert withdraw(in_theirs, by=facilitator) is True
+    assert in_theirs.status == EnrolmentStatus.WITHDRAWN
     with pytest.raises(NotAllowed):
         withdraw(elsewhere, by=facilitator)
     with pytest.raises(NotAllowed):

@@ -9,7 +9,7 @@ import pytest
 from courses.exceptions import AlreadyEnrolled, CohortFull
 from courses.models import Cohort, Enrolment, EnrolmentStatus, LessonCompletion
 from courses.services.enrolment import enrol, ensure_default_cohort
-from courses.services.progress import record_lesson_completion
+from courses.services.progress import LessonCompletionOutcome, record_lesson_completion
 from tests.concurrency import on_postgresql, run_together
 from tests.factories import enrol_user, make_cohort, make_course, make_user
 
@@ -68,7 +68,8 @@ def test_last_two_lessons_completed_at_once_complete_the_course_once(completed_e
             *[partial(record_lesson_completion, user, lesson) for lesson in lessons]
         )
 
-        assert all(isinstance(o, LessonCompletion) for o in outcomes), outcomes
+        assert all(isinstance(o, LessonCompletionOutcome) for o in outcomes), outcomes
+        assert sorted(o.course_completed for o in outcomes) == [False, True]
         enrolment.refresh_from_db()
         assert enrolment.status == EnrolmentStatus.COMPLETED
         assert [e["enrolment_id"] for e in completed_events] == [enrolment.pk]
@@ -87,8 +88,10 @@ def test_double_clicked_mark_as_complete_records_one_completion_and_one_event(
 
         outcomes = run_together(*[partial(record_lesson_completion, user, last) for _ in range(2)])
 
-        assert all(isinstance(o, LessonCompletion) for o in outcomes), outcomes
-        assert outcomes[0].pk == outcomes[1].pk
-        assert outcomes[0].completed_at == outcomes[1].completed_at
+        assert all(isinstance(o, LessonCompletionOutcome) for o in outcomes), outcomes
+        assert sorted(o.created for o in outcomes) == [False, True]
+        assert sorted(o.course_completed for o in outcomes) == [False, True]
+        assert outcomes[0].completion.pk == outcomes[1].completion.pk
+        assert outcomes[0].completion.completed_at == outcomes[1].completion.completed_at
         assert LessonCompletion.objects.filter(user=user, lesson=last).count() == 1
         assert [e["enrolment_id"] for e in completed_events] == [enrolment.pk]

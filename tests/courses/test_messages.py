@@ -5,6 +5,7 @@ import io
 import smtplib
 import uuid
 from datetime import timedelta
+from email.utils import formataddr
 from functools import partial
 
 import pytest
@@ -102,6 +103,9 @@ def test_everyone_means_the_current_participants_one_email_each(
     assert created
     assert recipients(mailoutbox) == ["amina@example.org", "bola@example.org"]
     assert all(len(email.to) == 1 for email in mailoutbox)  # nobody sees the others
+    # Replies reach the facilitator who wrote.
+    assert all(email.reply_to == [formataddr((facilitator.full_name, facilitator.email))]
+               for email in mailoutbox)  # fmt: skip
     statuses = set(message.deliveries.values_list("status", flat=True))
     assert statuses == {DeliveryStatus.SENT}
     assert message.deliveries.filter(sent_at__isnull=True).count() == 0
@@ -283,27 +287,11 @@ def test_a_message_deleted_with_its_cohort_sends_nothing(cohort, facilitator, ma
 # --- The mail server ----------------------------------------------------------------------------
 
 
-def failing_send(monkeypatch, *, errors):
-    """EmailMessage.send raising the next error of `errors` (None: really send) each call."""
-    real_send = mail.EmailMessage.send
-    calls = []
-
-    def send(email, *args, **kwargs):
-        calls.append(email.to[0])
-        error = errors(email) if callable(errors) else (errors.pop(0) if errors else None)
-        if error is not None:
-            raise error
-        return real_send(email, *args, **kwargs)
-
-    monkeypatch.setattr(mail.EmailMessage, "send", send)
-    return calls
-
-
 def test_a_mail_server_error_is_retried_then_the_email_goes(
-    cohort, facilitator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+    cohort, facilitator, mailoutbox, failing_mail_server, django_capture_on_commit_callbacks
 ):
     join(cohort, email="amina@example.org")
-    failing_send(monkeypatch, errors=[ConnectionRefusedError("SMTP server down")])
+    failing_mail_server([ConnectionRefusedError("SMTP server down")])
 
     with django_capture_on_commit_callbacks(execute=True):
         message, _created = send(cohort, facilitator)
@@ -315,10 +303,10 @@ def test_a_mail_server_error_is_retried_then_the_email_goes(
 
 
 def test_a_mail_server_that_keeps_failing_fails_the_delivery_after_its_attempts(
-    cohort, facilitator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+    cohort, facilitator, mailoutbox, failing_mail_server, django_capture_on_commit_callbacks
 ):
     join(cohort, email="amina@example.org")
-    calls = failing_send(monkeypatch, errors=lambda email: ConnectionRefusedError("down"))
+    calls = failing_mail_server(lambda email: ConnectionRefusedError("down"))
 
     with django_capture_on_commit_callbacks(execute=True):
         message, _created = send(cohort, facilitator)
@@ -332,7 +320,7 @@ def test_a_mail_server_that_keeps_failing_fails_the_delivery_after_its_attempts(
 
 
 def test_an_address_the_server_refuses_fails_at_once_and_the_others_go(
-    cohort, facilitator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+    cohort, facilitator, mailoutbox, failing_mail_server, django_capture_on_commit_callbacks
 ):
     join(cohort, email="amina@example.org")
     join(cohort, email="nobody@example.org")
@@ -343,7 +331,7 @@ def test_an_address_the_server_refuses_fails_at_once_and_the_others_go(
             return smtplib.SMTPRecipientsRefused({"nobody@example.org": (550, b"No such user")})
         return None
 
-    failing_send(monkeypatch, errors=refuse_nobody)
+    failing_mail_server(refuse_nobody)
 
     with django_capture_on_commit_callbacks(execute=True):
         message, _created = send(cohort, facilitator)
@@ -355,12 +343,11 @@ def test_an_address_the_server_refuses_fails_at_once_and_the_others_go(
 
 
 def test_a_full_mailbox_is_tried_again_later(
-    cohort, facilitator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+    cohort, facilitator, mailoutbox, failing_mail_server, django_capture_on_commit_callbacks
 ):
     join(cohort, email="full@example.org")
-    failing_send(
-        monkeypatch,
-        errors=[smtplib.SMTPRecipientsRefused({"full@example.org": (452, b"Mailbox full")})],
+    failing_mail_server(
+        [smtplib.SMTPRecipientsRefused({"full@example.org": (452, b"Mailbox full")})],
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -825,13 +812,12 @@ def test_preview_shows_the_message_and_sends_nothing(client, cohort, facilitator
 
 
 def test_the_pages_show_each_delivery_and_the_counts(
-    client, cohort, facilitator, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+    client, cohort, facilitator, mailoutbox, failing_mail_server, django_capture_on_commit_callbacks
 ):
     join(cohort, full_name="Amina Diallo", email="amina@example.org")
     join(cohort, full_name="Bola Ade", email="nobody@example.org")
-    failing_send(
-        monkeypatch,
-        errors=lambda email: (
+    failing_mail_server(
+        lambda email: (
             smtplib.SMTPRecipientsRefused({"nobody@example.org": (550, b"No such user")})
             if email.to == ["nobody@example.org"]
             else None

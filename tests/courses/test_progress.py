@@ -72,9 +72,10 @@ def test_completing_a_lesson_twice_keeps_the_first_completion_time(participant, 
 
     second = record_lesson_completion(participant, lesson)
 
-    assert second.pk == first.pk
-    assert second.completed_at == first.completed_at
-    assert LessonCompletion.objects.get().completed_at == first.completed_at
+    assert (first.created, second.created) == (True, False)
+    assert second.completion.pk == first.completion.pk
+    assert second.completion.completed_at == first.completion.completed_at
+    assert LessonCompletion.objects.get().completed_at == first.completion.completed_at
 
 
 def test_percentages_per_module_and_course_count_required_items_only(
@@ -168,20 +169,21 @@ def test_nothing_to_resume_once_every_lesson_is_complete(participant, course):
 
 
 def test_lesson_visit_is_written_only_when_it_changes(
-    participant, course, django_assert_num_queries
+    participant, course, django_assert_num_queries, django_assert_max_num_queries
 ):
     first, second = lessons_of(course)[:2]
     enrolment = enrol_user(participant, course)
 
-    # Opening another lesson writes the visit and the enrolment (last lesson, last activity);
-    # a reload within ACTIVITY_GRAIN writes nothing.
-    with django_assert_num_queries(2):
+    # Opening another lesson writes the visit and the enrolment (last lesson, last activity),
+    # in a couple of statements; a reload within ACTIVITY_GRAIN makes none at all, which is
+    # why that one count is exact.
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, first)
     with django_assert_num_queries(0):
         record_lesson_visit(enrolment, first)
-    with django_assert_num_queries(2):
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, second)
-    with django_assert_num_queries(2):
+    with django_assert_max_num_queries(2):
         record_lesson_visit(enrolment, first)
 
     enrolment.refresh_from_db()

@@ -282,6 +282,20 @@ def test_a_token_holding_nul_is_refused(api_client, db):
     assert response.json()["code"] == "invalid"
 
 
+def test_a_token_that_is_not_utf8_is_refused_with_401(api_client, db):
+    # The header arrives as Latin-1: "é" alone is not UTF-8 (knox alone would answer a 500).
+    response = api_client.get(
+        "/api/v1/me/", HTTP_AUTHORIZATION="Token abc\xe9", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "authentication_failed",
+        "detail": "En-tête de jeton non valide : le jeton ne doit contenir aucun caractère non "
+        "valide.",
+    }
+
+
 # --- Addresses that match no route ------------------------------------------------------------
 
 

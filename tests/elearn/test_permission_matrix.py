@@ -1,10 +1,10 @@
 """Who may reach what: every page under /facilitate/ and /reports/ and every API operation with a
 cohort's or participants' data, for each kind of visitor, as one table (MATRIX).
 
-The rule: an anonymous visitor is sent to sign in (pages) or refused with 403 and no challenge
-(the API); someone signed in for whom the data is out of reach is told "not found" (404), so
-that its existence does not leak; anyone else gets the page or the answer. A refused request
-changes nothing and shows nothing of the participant.
+The rule: an anonymous visitor is sent to sign in (pages) or refused with 401 and the token's
+challenge (the API); someone signed in for whom the data is out of reach is told "not found"
+(404), so that its existence does not leak; anyone else gets the page or the answer. A refused
+request changes nothing and shows nothing of the participant.
 
 The table must name every such page and operation: a new one without a row fails
 test_the_matrix_covers_every_page_and_operation, and so does a row left for one that is gone.
@@ -148,28 +148,28 @@ MATRIX = {
     ("GET", "/reports/exports/<int:job_id>/download/"):  # the requester's alone
         Row(IN,    404,   404,   404,   404,   200,   404),
 
-    # API: anonymous callers get 403 (session authentication names no challenge).
+    # API: anonymous callers get 401 (`WWW-Authenticate: Token`: sign in for a token).
     #       anon   p_here p_else f_here f_else staff  other_staff
     ("GET", "/api/v1/cohorts/{cohort_id}/progress/"):
-        Row(403,   404,   404,   200,   404,   200,   200),
+        Row(401,   404,   404,   200,   404,   200,   200),
     ("GET", "/api/v1/cohorts/{cohort_id}/at-risk/"):
-        Row(403,   404,   404,   200,   404,   200,   200),
+        Row(401,   404,   404,   200,   404,   200,   200),
     ("POST", "/api/v1/cohorts/{cohort_id}/messages/"):
-        Row(403,   404,   404,   400,   404,   400,   400),
+        Row(401,   404,   404,   400,   404,   400,   400),
     ("GET", "/api/v1/messages/{message_id}/"):
-        Row(403,   404,   404,   200,   404,   200,   200),
+        Row(401,   404,   404,   200,   404,   200,   200),
     ("GET", "/api/v1/quizzes/{id}/statistics/"):
-        Row(403,   404,   404,   200,   404,   200,   200, query="cohort={cohort_id}"),
+        Row(401,   404,   404,   200,   404,   200,   200, query="cohort={cohort_id}"),
     ("GET", "/api/v1/reports/summary/"):
-        Row(403,   404,   404,   404,   404,   200,   200),
+        Row(401,   404,   404,   404,   404,   200,   200),
     ("GET", "/api/v1/reports/completions/"):
-        Row(403,   404,   404,   404,   404,   200,   200),
+        Row(401,   404,   404,   404,   404,   200,   200),
     ("POST", "/api/v1/exports/"):
-        Row(403,   404,   404,   200,   404,   200,   200, body=EXPORT_API),
+        Row(401,   404,   404,   200,   404,   200,   200, body=EXPORT_API),
     ("GET", "/api/v1/exports/{export_id}/"):
-        Row(403,   404,   404,   404,   404,   200,   404),
+        Row(401,   404,   404,   404,   404,   200,   404),
     ("GET", "/api/v1/exports/{export_id}/file/"):
-        Row(403,   404,   404,   404,   404,   200,   404),
+        Row(401,   404,   404,   404,   404,   200,   404),
 }
 # fmt: on
 
@@ -177,7 +177,7 @@ PAGE_PREFIXES = ("facilitate/", "reports/")
 API_PREFIXES = ("/api/v1/cohorts/{", "/api/v1/messages/", "/api/v1/reports/", "/api/v1/exports/")
 API_OPERATIONS = {"/api/v1/quizzes/{id}/statistics/"}
 HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
-REFUSED = {IN, 403, 404}
+REFUSED = {IN, 401, 404}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")  # Django's <int:name>, OpenAPI's {name}
 
 
@@ -398,6 +398,8 @@ def test_each_role_gets_what_the_matrix_says(scenario, db, key, role):
         assert parse_qs(location.query)["next"] == [url], where
         return
     assert response.status_code == expected, f"{where}: {response.status_code}, not {expected}"
-    if api and expected in (403, 404):
-        code = "not_authenticated" if expected == 403 else "not_found"
+    if api and expected in (401, 404):
+        code = "not_authenticated" if expected == 401 else "not_found"
         assert response.json()["code"] == code, where
+    if expected == 401:
+        assert response["WWW-Authenticate"] == "Token", where

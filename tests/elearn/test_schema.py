@@ -67,11 +67,16 @@ def test_each_error_status_is_documented_where_it_can_happen(schema):
     for name in throttled:
         headers = dict(operations(schema))[name]["responses"]["429"]["headers"]
         assert "Retry-After" in headers
-    # Session authentication comes first and names no challenge: refusals are 403, never 401.
-    assert {"403", "404"} <= documented["GET /api/v1/enrolments/{id}/"]
-    assert "403" in documented["GET /api/v1/courses/"]  # a token that is not valid
+    # Token authentication comes first and names its challenge: missing or bad credentials are
+    # 401; 403 is for someone signed in (a permission, a domain rule, a session without CSRF).
+    assert {"401", "404"} <= documented["GET /api/v1/enrolments/{id}/"]
+    assert "401" in documented["GET /api/v1/courses/"]  # a token that is not valid
     assert not {"401", "403"} & documented["POST /api/v1/auth/token/"]  # reads no credentials
-    assert not any("401" in statuses for statuses in documented.values())
+    assert not {"401", "403"} & documented["GET /api/v1/certificates/verify/{code}/"]
+    assert "403" not in documented["GET /api/v1/enrolments/{id}/"]
+    assert "403" in documented["PATCH /api/v1/me/"]  # a session's CSRF check
+    assert "403" not in documented["GET /api/v1/reports/summary/"]  # StaffOnly answers 404
+    assert "403" not in documented["POST /api/v1/auth/logout/"]  # a token only: no CSRF
     assert "404" not in documented["GET /api/v1/me/"]  # no path parameter, no page
     assert "404" in documented["GET /api/v1/courses/"]  # ?page= out of range
     assert "415" in documented["PATCH /api/v1/me/"]
@@ -83,7 +88,8 @@ def test_the_domain_rules_an_operation_can_break_are_documented_with_their_codes
     for code in ("enrolment_closed", "cohort_full", "already_enrolled"):
         assert f"`{code}`" in responses["409"]["description"]
     assert "`wrong_enrolment_key`" in responses["403"]["description"]
-    assert "`not_authenticated`" in responses["403"]["description"]
+    assert "`not_authenticated`" in responses["401"]["description"]
+    assert "CSRF" in responses["403"]["description"]
     submit = dict(operations(schema))["POST /api/v1/attempts/{id}/submit/"]["responses"]
     assert "`already_submitted`" in submit["409"]["description"]
 

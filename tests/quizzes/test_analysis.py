@@ -130,15 +130,19 @@ def test_a_question_nobody_gets_right_is_hard():
     [
         (0.2, 0.2, ()),  # the thresholds themselves are fine
         (0.95, 0.5, ()),
-        (0.1999, 0.5, (HARD,)),
-        (0.9501, 0.5, (EASY,)),
-        (0.5, 0.1999, (LOW_DISCRIMINATION,)),
+        (0.1994, 0.5, (HARD,)),  # shown as 19.9%
+        (0.9506, 0.5, (EASY,)),  # shown as 95.1%
+        (0.5, 0.194, (LOW_DISCRIMINATION,)),  # shown as 0.19
+        # Judged as shown: 20.0%, 95.0% and 0.20 are at the thresholds, not beyond them.
+        (0.1996, 0.5, ()),
+        (0.9504, 0.5, ()),
+        (0.5, 0.196, ()),
         (0.5, -0.4, (LOW_DISCRIMINATION,)),
         (0.99, None, (EASY,)),
         (None, None, ()),
     ],
 )
-def test_flags_use_strict_thresholds(facility, discrimination, flags):
+def test_flags_use_strict_thresholds_on_the_values_as_shown(facility, discrimination, flags):
     assert flags_for(facility, discrimination) == flags
 
 

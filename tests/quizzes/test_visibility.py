@@ -4,7 +4,7 @@ in the API alike (quizzes.selectors.check_quiz_access, docs/quizzes.md), tested 
 Enrolled participants (active or completed), facilitators and admins see it; anyone else signed
 in is refused with not_enrolled (the API's 403 `not_enrolled`, the page's 403 with a link to
 enrol); a quiz whose course is not published is not found except for admins; anyone signed out
-is sent to sign in (the API: 403 `not_authenticated`).
+is sent to sign in (the API: 401 `not_authenticated`).
 """
 
 from typing import NamedTuple
@@ -80,7 +80,7 @@ def _api(client, quiz):
     response = client.get(f"/api/v1/quizzes/{quiz.pk}/")
     code = response.json().get("code")
     outcomes = {
-        (403, "not_authenticated"): SIGN_IN,
+        (401, "not_authenticated"): SIGN_IN,
         (403, "not_enrolled"): NOT_ENROLLED,
         (404, "not_found"): NOT_FOUND,
     }

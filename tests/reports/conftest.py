@@ -6,6 +6,7 @@ import pytest
 
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Enrolment, EnrolmentStatus, LessonCompletion
+from courses.services.progress import record_active_month
 from quizzes.models import Attempt, AttemptStatus
 from tests.factories import make_user
 
@@ -37,15 +38,19 @@ def enrolment(course, *, enrolled: str, completed: str | None = None, withdrawn:
 
 def lesson_done(enrolment, day: str) -> LessonCompletion:
     lesson = enrolment.course.lessons.exclude(completions__user=enrolment.user).first()
-    return LessonCompletion.objects.create(user=enrolment.user, lesson=lesson, completed_at=at(day))
+    done = LessonCompletion.objects.create(user=enrolment.user, lesson=lesson, completed_at=at(day))
+    record_active_month(enrolment.user_id, enrolment.course_id, done.completed_at)  # as the service
+    return done
 
 
 def attempt(enrolment, quiz, day: str, *, score: int, pass_mark: int = 70) -> Attempt:
     number = Attempt.objects.filter(user=enrolment.user, quiz=quiz).count() + 1
-    return Attempt.objects.create(
+    made = Attempt.objects.create(
         user=enrolment.user, quiz=quiz, number=number, status=AttemptStatus.SUBMITTED,
         started_at=at(day, 10), submitted_at=at(day, 11), score=score, passed=score >= pass_mark,
     )  # fmt: skip
+    record_active_month(enrolment.user_id, quiz.course_id, made.started_at)  # as start_attempt
+    return made
 
 
 def certificate(enrolment, *, issued: str, revoked: str | None = None) -> Certificate:

@@ -86,7 +86,7 @@ def test_the_api(api_client, world, persona, export):
     response = ask_api(api_client, kind, "json", **_parameters(world, parameters))
 
     if persona == "anonymous":
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
     elif persona in allowed:
         assert response.status_code == 200
@@ -112,7 +112,7 @@ def test_the_funder_pdf_is_for_staff_alone_at_every_door(
 
     if persona == "anonymous":
         assert [page.status_code for page in pages] == [302, 302]
-        assert api.status_code == 403
+        assert api.status_code == 401
         assert not ExportJob.objects.exists()
     elif persona == "staff":  # always a job, never the file at once: the same one each time
         assert [page.status_code for page in pages] == [303, 303]
@@ -182,7 +182,7 @@ def test_a_job_is_for_its_requester_alone(client, api_client, world, job, person
 
     if persona == "anonymous":
         assert download.status_code == 302
-        assert (status.status_code, file.status_code) == (403, 403)
+        assert (status.status_code, file.status_code) == (401, 401)
     elif persona == "staff":  # the requester
         assert (download.status_code, status.status_code, file.status_code) == (200, 200, 200)
         assert body(download) == body(file)
