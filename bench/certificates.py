@@ -1,18 +1,30 @@
-"""The `certificates` scenario: certificates issued per second end to end by one Celery worker.
+"""The `certificates` scenario: certificates issued per second end to end by one Celery worker
+process, and by two.
 
 Completed enrolments are made in this process, then their completion event is sent for each,
 as the request that completed it does after its commit: the first asks a worker for new
-certificates (one message for the burst, certificates.services.waiting), and one worker process
-(prefork, concurrency 1) on the bench PostgreSQL database and Redis as broker issues them a
-batch at a time (issue_certificates_task around issue_certificates: records, renders, stored
-files, marked issued, one email task per batch, all in this worker). The rate runs from the
-first event until the database shows every certificate issued; then again with a worker
-that keeps its database connection between tasks (CELERY_DB_REUSE_MAX). Beside it, in the
-same run: the same batches issued in this process (no broker, no worker) and the bare render
-rate of the same layout and data, so the ratio end-to-end/bare says what issuing adds to
-rendering. `--profile certificates` prints a cProfile of batches in process;
-BENCH_CELERY_POOL, BENCH_CELERY_WORKER_ARGS and BENCH_CELERY_PROFILE (below) vary or profile
-the worker.
+certificates (one message for the burst, certificates.services.waiting), and the worker
+processes (prefork, concurrency 1 each, as deployed) on the bench PostgreSQL database and Redis
+as broker issue them a batch at a time (issue_certificates_task around issue_certificates:
+records, renders, stored files, marked issued, one email task per batch). A run's rate is
+CERTIFICATES over the time from the first event to the last certificate's issued_at (stamped as
+it is marked issued); this process looks at the database every POLL seconds only, so as not to
+take the processor from the workers. Before its first run, each worker issues WARMUP
+certificates (not timed) from a queue of its own: its child registers its fonts on the first
+render.
+
+Rounds alternate (`--rounds`, medians reported): one worker; the bare render, in this process,
+of the certificates it just issued, each once as issuing renders them (rendered again, a name's
+shaped lines would come from the renderer's cache); then a second worker started beside the
+first (warmed up, stopped after the run). So what drifts on a shared machine affects every side
+alike. Printed: the rate with one worker against TARGET_RATE and, as a ratio to the bare render,
+against TARGET_RATIO (what issuing adds to rendering); the rate with two and the scaling from one
+to two against TARGET_SCALING (on a machine with two processors or more); the same batches issued
+in this process (no broker, no worker); on Linux, the workers' processor time per certificate
+beside the bare render's, which other work on the machine moves least. `--profile certificates`
+prints a cProfile of batches in process; BENCH_CELERY_POOL, BENCH_CELERY_WORKER_ARGS and
+BENCH_CELERY_PROFILE (below) vary or profile the workers, which also take this process's
+environment (CELERY_DB_REUSE_MAX, say).
 """
 
 from __future__ import annotations
@@ -21,8 +33,10 @@ import cProfile
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import BenchError
@@ -30,27 +44,26 @@ from bench.data import bulk_participants
 from bench.harness import BackgroundProcess, Bench
 
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
-CERTIFICATES = 300
-WARMUP = 20  # issued first, not timed: the worker's child registers its fonts on the first
-TARGET_RATE = 150.0
-TARGET_RATIO = 0.5
-RENDER_SECONDS = 3.0
-TIMEOUT = 120.0  # for one batch, in seconds
+CERTIFICATES = 300  # per run: six batches, three for each of two workers
+WARMUP = 20  # per worker, not timed
+TARGET_RATE = 150.0  # per second, one worker process
+TARGET_RATIO = 0.5  # one worker process's rate to the bare render rate
+TARGET_SCALING = 1.7  # two worker processes' rate to one's, with two processors or more
+TIMEOUT = 120.0  # for one run, in seconds
+POLL = 0.05  # seconds between looks at the database while the workers issue
 # As deployed: a prefork worker (its main process takes messages, its child runs the task).
 POOL = os.environ.get("BENCH_CELERY_POOL", "prefork")
-# More worker options to try, e.g. "--prefetch-multiplier 4" (settings say 1).
+# More worker options to try, e.g. "--prefetch-multiplier 1" (settings say 4).
 WORKER_ARGS = os.environ.get("BENCH_CELERY_WORKER_ARGS", "").split()
-# A file to write a cProfile of the worker's main process to (with BENCH_CELERY_POOL=solo, the
-# tasks run in it).
+# A path to write a cProfile of each worker's main process to (PATH.one, PATH.two; with
+# BENCH_CELERY_POOL=solo, the tasks run in it).
 WORKER_PROFILE = os.environ.get("BENCH_CELERY_PROFILE", "")
-# Tasks a worker process runs before Celery's Django fixup closes its database connections,
-# for the second measurement (bench/settings.py reads it from BENCH_CELERY_DB_REUSE_MAX).
-DB_REUSE_MAX = 1000
 
 
 def certificates(bench: Bench) -> None:
-    """Certificates per second end to end (one worker) against the bare render rate."""
-    from certificates.models import Certificate, CertificateStatus
+    """Certificates per second end to end with one worker process and with two, against the
+    bare render rate, in alternating rounds."""
+    from certificates.models import Certificate
     from certificates.pdf import render_certificate
     from certificates.services import certificate_data
 
@@ -59,54 +72,91 @@ def certificates(bench: Bench) -> None:
     _use_broker(BROKER_URL)
     _purge_broker()
     var_dir = Path(os.environ["ELEARN_VAR_DIR"])
+    bare, one, two, issued_ids = [], [], [], []
+    cpu = {"bare": [], "one": [], "two": []}  # processor ms per certificate
     try:
-        # As configured; then with Celery told to keep database connections between tasks.
-        seconds, ids = _end_to_end(people, var_dir / "worker.log", "0")
-        reuse_seconds, _ids = _end_to_end(people, var_dir / "worker-reuse.log", str(DB_REUSE_MAX))
-        end_to_end, with_reuse = CERTIFICATES / seconds, CERTIFICATES / reuse_seconds
-        issued = Certificate.objects.filter(enrolment_id__in=ids, status=CertificateStatus.ISSUED)
-        stored = _stored_files(issued)
-        if stored != CERTIFICATES:
-            raise BenchError(f"{stored} PDF files stored for {CERTIFICATES} certificates issued")
+        with Worker(var_dir / "worker-one.log", "one") as first:
+            first.warm_up(people)
+            for _ in range(bench.rounds):
+                seconds, ms, ids = _issue(people, [first])
+                one.append(CERTIFICATES / seconds)
+                cpu["one"].append(ms)
+                issued_ids += ids
+                just_issued = Certificate.objects.filter(enrolment_id__in=ids)
+                data = [certificate_data(c) for c in just_issued.select_related("enrolment")]
+                rate, ms = _render_rate(render_certificate, data)
+                bare.append(rate)
+                cpu["bare"].append(ms)
+                with Worker(var_dir / "worker-two.log", "two") as second:
+                    second.warm_up(people)
+                    seconds, ms, ids = _issue(people, [first, second])
+                two.append(CERTIFICATES / seconds)
+                cpu["two"].append(ms)
+                issued_ids += ids
+        stored = _stored_files(Certificate.objects.filter(enrolment_id__in=issued_ids))
+        if stored != len(issued_ids):
+            raise BenchError(f"{stored} PDF files stored for {len(issued_ids)} certificates issued")
 
         # The same batches issued here: what the broker and the worker add.
         in_process_ids = people.completed(CERTIFICATES)
         started = time.perf_counter()
         _issue_in_batches(in_process_ids)
         in_process = CERTIFICATES / (time.perf_counter() - started)
-
-        data = [certificate_data(c) for c in issued.select_related("enrolment")]
-        bare = _render_rate(render_certificate, data)
     finally:
         _purge_broker()
         _remove_stored_files()
 
-    ratio = end_to_end / bare
+    end_to_end, with_two = statistics.median(one), statistics.median(two)
+    ratio, scaling = end_to_end / statistics.median(bare), with_two / end_to_end
+    cpus = os.cpu_count() or 1
     print(
-        f"\nCertificates: {CERTIFICATES} completions (English course, Latin names), their "
-        f"events sent at once, issued by one Celery worker\n  ({POOL}, concurrency 1) on "
+        f"\nCertificates: {CERTIFICATES} completions a run (English course, Latin names), their "
+        f"events sent at once, issued by Celery\n  workers ({POOL}, concurrency 1 each) on "
         f"PostgreSQL with Redis as broker, in batches: records, a render and a stored PDF "
-        f"(fsync, rename) each,\n  marked issued, participants emailed"
+        f"(fsync,\n  rename) each, marked issued, participants emailed; {bench.rounds} rounds "
+        f"alternating one worker, bare render, two workers; medians"
     )
-    print(f"  {'end to end per second':<26}{end_to_end:>9.1f}   "
-          f"({CERTIFICATES} in {seconds:.2f} s, first completion event to last issued in the "
-          f"database; target >= {TARGET_RATE:g}: "
-          f"{_verdict(end_to_end >= TARGET_RATE)})")  # fmt: skip
-    print(f"  {'  reusing DB connections':<26}{with_reuse:>9.1f}   "
-          f"the same with CELERY_DB_REUSE_MAX={DB_REUSE_MAX} (the platform's own setting is "
-          f"used above)")  # fmt: skip
+    print(f"  {'end to end per second':<26}{end_to_end:>9.1f}   one worker process "
+          f"({_runs(one)}), first completion event to last\n{'':<39}marked issued; "
+          f"target >= {TARGET_RATE:g}: {_verdict(end_to_end >= TARGET_RATE)}")  # fmt: skip
+    print(f"  {'  two worker processes':<26}{with_two:>9.1f}   ({_runs(two)})")  # fmt: skip
+    if cpus >= 2:
+        scaling_verdict = (
+            f"target >= {TARGET_SCALING:g} ({_verdict(scaling >= TARGET_SCALING)}; per round: "
+            f"{_pairs(two, one)})"
+        )
+    else:
+        scaling_verdict = f"no target on {cpus} processor (per round: {_pairs(two, one)})"
+    print(f"  {'scaling two/one':<26}{scaling:>9.2f}   {scaling_verdict}")  # fmt: skip
     print(f"  {'in process per second':<26}{in_process:>9.1f}   "
           f"the same batches issued here: no broker, no worker")  # fmt: skip
-    print(f"  {'bare render per second':<26}{bare:>9.1f}   "
-          f"render_certificate of the same certificates' data, in this process")  # fmt: skip
+    print(f"  {'bare render per second':<26}{statistics.median(bare):>9.1f}   "
+          f"render_certificate of the same certificates' data, in this process "
+          f"({_runs(bare)})")  # fmt: skip
     print(f"  {'ratio end-to-end/bare':<26}{ratio:>9.2f}   "
-          f"target >= {TARGET_RATIO:g} ({_verdict(ratio >= TARGET_RATIO)}); "
-          f"{with_reuse / bare:.2f} reusing DB connections")  # fmt: skip
+          f"target >= {TARGET_RATIO:g} ({_verdict(ratio >= TARGET_RATIO)}; per round: "
+          f"{_pairs(one, bare)})")  # fmt: skip
+    if all(cpu["one"]):  # the workers' processor time is read from /proc (Linux)
+        one_ms, two_ms, bare_ms = (statistics.median(cpu[side]) for side in ("one", "two", "bare"))
+        print(f"  {'processor ms/certificate':<26}{one_ms:>9.2f}   the worker's processes, all "
+              f"the run's work (emails too); {two_ms:.2f} with two\n{'':<39}workers; bare render "
+              f"{bare_ms:.2f}, ratio {bare_ms / one_ms:.2f}: what load on the machine changes "
+              f"least")  # fmt: skip
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  {'load average now':<26}{load:>18}   (1, 5, 15 min) on {cpus} processors")
     if end_to_end < TARGET_RATE or ratio < TARGET_RATIO:
         print(
             "  below target: `bench/run.py certificates --profile certificates` shows where an "
             "issue's time goes"
         )
+
+
+def _runs(rates: list[float]) -> str:
+    return "runs: " + ", ".join(f"{r:.0f}" for r in rates)
+
+
+def _pairs(above: list[float], below: list[float]) -> str:
+    return ", ".join(f"{a / b:.2f}" for a, b in zip(above, below, strict=True))
 
 
 def _issue_in_batches(ids: list[int]) -> None:
@@ -148,18 +198,6 @@ class _People:
         return ids
 
 
-def _end_to_end(people: _People, log: Path, db_reuse_max: str) -> tuple[float, list[int]]:
-    """Seconds for one worker to issue CERTIFICATES certificates (after WARMUP not timed)."""
-    with Worker(log, {"BENCH_CELERY_DB_REUSE_MAX": db_reuse_max}):
-        _issue_with_worker(people.completed(WARMUP))
-        ids = people.completed(CERTIFICATES)
-        seconds = _issue_with_worker(ids)
-    # Tasks still queued when the last certificate was issued (those of certificates issued
-    # together with an earlier one's, and the emails) are not the next run's work.
-    _purge_broker()
-    return seconds, ids
-
-
 def _completed(course, cohort, first: int, count: int) -> list[int]:
     """`count` participants with a completed enrolment (rows written directly, their completion
     events not sent: the clock starts with the first). Returns the enrolment ids."""
@@ -178,33 +216,50 @@ def _completed(course, cohort, first: int, count: int) -> list[int]:
     return [e.pk for e in enrolments]
 
 
-def _issue_with_worker(ids: list[int]) -> float:
-    """Send the completion event of every enrolment; seconds until all their certificates are
-    issued."""
+def _issue(people: _People, workers: list[Worker]) -> tuple[float, float, list[int]]:
+    """CERTIFICATES new completions issued by the workers: their events sent, seconds from the
+    first to the last certificate marked issued. Returns once the workers are idle again (every
+    participant emailed), with the workers' processor ms per certificate and the enrolment
+    ids."""
+    from django.db.models import Max
+
     from certificates.models import Certificate, CertificateStatus
     from courses.events import course_completed
     from courses.models import Enrolment
 
-    started = time.perf_counter()
+    ids = people.completed(CERTIFICATES)
+    processor = sum(worker.processor_seconds() for worker in workers)
+    started = time.time()  # the clock of issued_at, on this machine
     for enrolment_id in ids:
         course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
-    deadline = started + TIMEOUT
     issued = Certificate.objects.filter(enrolment_id__in=ids, status=CertificateStatus.ISSUED)
-    while (done := issued.count()) < len(ids):
-        if time.perf_counter() > deadline:
-            raise BenchError(f"only {done} of {len(ids)} certificates issued after {TIMEOUT:g} s")
-        time.sleep(0.01)
-    return time.perf_counter() - started
+    _wait_for(lambda: issued.count() == len(ids), "certificates issued")
+    last = issued.aggregate(last=Max("issued_at"))["last"].timestamp()
+    _wait_for(lambda: not issued.filter(emailed_at__isnull=True).exists(), "participants emailed")
+    processor = sum(worker.processor_seconds() for worker in workers) - processor
+    # Tasks left (the next batch after a full last one, finding nothing) are no run's work.
+    _purge_broker()
+    return last - started, processor * 1000 / CERTIFICATES, ids
 
 
-def _render_rate(render, data: list) -> float:
-    """Renders per second, going round `data`, for at least RENDER_SECONDS and all of it."""
+def _wait_for(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not done():
+        if time.monotonic() > deadline:
+            raise BenchError(f"not all {what} after {TIMEOUT:g} s")
+        time.sleep(POLL)
+
+
+def _render_rate(render, data: list) -> tuple[float, float]:
+    """Renders per second of `data`, each once, as issuing renders them (the renderer caches
+    shaped lines: a name rendered again costs less than the first time), and processor ms per
+    render. The first is not timed: a process registers its fonts on its first render."""
     render(data[0])
-    count, started = 0, time.perf_counter()
-    while count < len(data) or time.perf_counter() - started < RENDER_SECONDS:
-        render(data[count % len(data)])
-        count += 1
-    return count / (time.perf_counter() - started)
+    started, processor = time.perf_counter(), time.process_time()
+    for each in data[1:]:
+        render(each)
+    processor = time.process_time() - processor
+    return (len(data) - 1) / (time.perf_counter() - started), processor * 1000 / (len(data) - 1)
 
 
 def _use_broker(url: str) -> None:
@@ -214,6 +269,7 @@ def _use_broker(url: str) -> None:
     if app.conf.broker_url == url:
         return
     app.conf.broker_url = url
+    app.conf.broker_transport = None  # settings name the filesystem transport without a broker
     app.conf.broker_transport_options = {}
     if app._pool is not None:  # a connection pool to the previous broker
         app._pool.force_close_all()
@@ -241,17 +297,23 @@ def _remove_stored_files() -> None:
 
 
 class Worker(BackgroundProcess):
-    """One Celery worker process (prefork, concurrency 1) in its own process group."""
+    """One Celery worker process (concurrency 1) in its own process group, named `name`: it
+    takes the platform's queue and one of its own, for its warm-up."""
 
-    name = "the Celery worker"
-
-    def __init__(self, log_path: Path, env: dict[str, str]):
-        super().__init__(log_path, {**env, "CELERY_BROKER_URL": BROKER_URL})
+    def __init__(self, log_path: Path, name: str):
+        super().__init__(log_path, {"CELERY_BROKER_URL": BROKER_URL})
+        self.name = f"the Celery worker {name!r}"
+        self.hostname = f"{name}@bench"
+        self.queue = f"bench-{name}"
+        self.profile = f"{WORKER_PROFILE}.{name}" if WORKER_PROFILE else ""
 
     def command(self) -> list[str]:
+        from elearn.celery import app
+
         return [
-            sys.executable, *(["-m", "cProfile", "-o", WORKER_PROFILE] if WORKER_PROFILE else []),
-            "-m", "celery", "-A", "elearn", "worker",
+            sys.executable, *(["-m", "cProfile", "-o", self.profile] if self.profile else []),
+            "-m", "celery", "-A", "elearn", "worker", "--hostname", self.hostname,
+            "--queues", f"{app.conf.task_default_queue},{self.queue}",
             "--pool", POOL, "--concurrency", "1", "--loglevel", "WARNING",
             "--without-gossip", "--without-mingle", "--without-heartbeat", *WORKER_ARGS,
         ]  # fmt: skip
@@ -259,7 +321,37 @@ class Worker(BackgroundProcess):
     def is_ready(self) -> bool:
         from elearn.celery import app
 
-        return bool(app.control.ping(timeout=0.5))
+        return bool(app.control.ping(destination=[self.hostname], timeout=0.5))
+
+    def processor_seconds(self) -> float:
+        """Processor time of the worker's processes so far, read from /proc (0 elsewhere)."""
+        return _processor_seconds(self.proc.pid)
+
+    def warm_up(self, people: _People) -> None:
+        """WARMUP certificates issued by this worker (its own queue), and their emails sent."""
+        from certificates.models import Certificate
+        from certificates.tasks import issue_certificates_task
+
+        ids = people.completed(WARMUP)
+        issue_certificates_task.apply_async([ids], queue=self.queue)
+        emailed = Certificate.objects.filter(enrolment_id__in=ids, emailed_at__isnull=False)
+        _wait_for(lambda: emailed.count() == len(ids), f"{WARMUP} warm-up certificates emailed")
+        _purge_broker()
+
+
+def _processor_seconds(pid: int) -> float:
+    """Processor time of a process (all its threads) and its descendants, from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for thread in Path(f"/proc/{pid}/task").iterdir()
+            for child in (thread / "children").read_text().split()
+        ]
+    except OSError:  # not Linux, or the process is gone
+        return 0.0
+    own = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(_processor_seconds(child) for child in children)
 
 
 def profile_certificates(count: int = 200) -> None:

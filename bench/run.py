@@ -2,10 +2,11 @@
 
 What is measured. Throughput (requests per second) of pages for a signed-in participant and of
 quiz submissions through the API, served by gunicorn (2 sync workers, DEBUG off) on PostgreSQL,
-in a database created for the run (`elearn_bench`, dropped at the end, also on Ctrl-C; two
-benches on one machine each set BENCH_DATABASE_URL and BENCH_CACHE_URL of their own). Load
-comes from `wrk` (installed with apt-get when running as root) or, failing that, a small
-built-in Python client. The bench traffic only goes to 127.0.0.1.
+in a database created for the run (`elearn_bench`, or the one BENCH_DATABASE_URL names, which
+must contain "bench"; dropped at the end, also on Ctrl-C). Two benches on one machine each set
+BENCH_DATABASE_URL and BENCH_CACHE_URL of their own. Load comes from `wrk` (installed with
+apt-get when running as root) or, failing that, a small built-in Python client. The bench
+traffic only goes to 127.0.0.1.
 
 How to read the ratio. Each scenario is measured beside a *reference view* served by the same
 gunicorn (bench/views.py), which does the least work any request of its kind and size can do:
@@ -34,6 +35,11 @@ Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
 - `item-analysis`: server time of a quiz's question analysis (GET
   /api/v1/quizzes/{id}/statistics/ and the facilitator's page) over 10,000 submitted attempts,
   against a target of 1 s (bench/item_analysis.py); SQL queries for 10,000 and 100 attempts.
+- `certificates`: certificates issued per second end to end by one Celery worker process
+  (target >= 150, and >= 0.5 of the bare render rate of the same certificates) and by two (target
+  >= 1.7 times one's); needs Redis (BENCH_BROKER_URL, redis://127.0.0.1:6379/13 unless set).
+  bench/certificates.py says how it is measured; `--profile certificates` adds a cProfile of
+  batches issued in process.
 - `dashboard`: server time of the cohort dashboard (/facilitate/cohorts/{id}/ and GET
   /api/v1/cohorts/{id}/progress/) for a cohort of 1,000 participants at every stage, against a
   target of 150 ms (bench/dashboard.py); SQL queries per request. `--profile dashboard` adds a

@@ -5,7 +5,7 @@ this module is imported, both in its own process and in gunicorn's.
 """
 
 from elearn.settings import *  # noqa: F403
-from elearn.settings import BASE_DIR, TEMPLATES, env
+from elearn.settings import BASE_DIR, TEMPLATES
 
 ROOT_URLCONF = "bench.urls"
 
@@ -18,9 +18,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
-
-# Celery's Django fixup closes the database connection after every task (ignoring
-# CONN_MAX_AGE) unless CELERY_DB_REUSE_MAX is set. The platform sets it (CELERY_DB_REUSE_MAX,
-# default 100); the bench can set another value to compare (bench/certificates.py).
-if env.int("BENCH_CELERY_DB_REUSE_MAX", default=0):
-    CELERY_DB_REUSE_MAX = env.int("BENCH_CELERY_DB_REUSE_MAX")

