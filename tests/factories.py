@@ -1,12 +1,14 @@
 """Small factories for tests: plain functions with sensible defaults, keyword overrides."""
 
 import itertools
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import make_facilitator
+from certificates.pdf import CertificateData
 from courses.models import Cohort, Course, Enrolment, EnrolmentStatus, Lesson, Module
 from courses.services.enrolment import ensure_default_cohort
 from quizzes.models import Choice, Question, QuestionType, Quiz
@@ -93,3 +95,23 @@ def make_quiz(*, module, questions=2, **fields) -> Quiz:
         Choice.objects.create(question=question, key="a", text="Right", is_correct=True, order=0)
         Choice.objects.create(question=question, key="b", text="Wrong", order=1)
     return quiz
+
+
+CERTIFICATE_CODE = "7KQ2-M9XD-4HTP-WC3A"
+
+
+def make_certificate_data(**overrides) -> CertificateData:
+    """What the renderer draws for one certificate: an English course, a Latin name, no cohort
+    or hours unless given."""
+    fields = {
+        "participant_name": "José Núñez",
+        "course_title": "Human Rights Due Diligence in Public Procurement",
+        "language": "en",
+        "completion_date": date(2025, 3, 12),
+        "issuing_organisation": "Public Procurement and Human Rights Learning Lab",
+        "signatory_name": "Amina Okafor",
+        "signatory_title": "Programme Director",
+        "verification_code": CERTIFICATE_CODE,
+        "verification_url": f"https://learn.example.org/certificates/verify/{CERTIFICATE_CODE}/",
+    }
+    return CertificateData(**{**fields, **overrides})

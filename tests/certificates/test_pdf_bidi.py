@@ -7,13 +7,13 @@ typed, and a right-to-left word's letters from its last to its first (`backwards
 """
 
 import io
-from datetime import date
 
 import pdfplumber
 import pytest
 from bidi import get_display
 
 from certificates.pdf import CertificateData, render_certificate
+from tests.factories import make_certificate_data
 
 NAME_SIZE = 40  # the participant's name on its own line, at its nominal size
 
@@ -24,19 +24,7 @@ def backwards(word: str) -> str:
 
 
 def make_data(**overrides) -> CertificateData:
-    fields = {
-        "participant_name": "José Núñez",
-        "course_title": "Human Rights Due Diligence in Public Procurement",
-        "language": "ar",
-        "completion_date": date(2025, 3, 12),
-        "issuing_organisation": "Public Procurement and Human Rights Learning Lab",
-        "signatory_name": "Amina Okafor",
-        "signatory_title": "Programme Director",
-        "verification_code": "7KQ2-M9XD-4HTP-WC3A",
-        "verification_url": "https://learn.example.org/certificates/verify/7KQ2-M9XD-4HTP-WC3A/",
-    }
-    fields.update(overrides)
-    return CertificateData(**fields)
+    return make_certificate_data(**{"language": "ar", **overrides})
 
 
 def drawn_lines(pdf: bytes, size: float) -> list[str]:

@@ -8,7 +8,6 @@ both paper sizes; and the verification code and the date must still be there.
 
 import io
 import unicodedata
-from datetime import date
 from itertools import combinations
 
 import pdfplumber
@@ -16,6 +15,7 @@ import pytest
 from bidi import get_display
 
 from certificates.pdf import CertificateData, render_certificate
+from tests.factories import make_certificate_data
 
 CODE = "7KQ2-M9XD-4HTP-WC3A"
 FRAME = 34  # the inner frame's distance from the page's edges
@@ -74,20 +74,7 @@ WRITTEN_DATE = {"en": ["12 March 2025"], "ar": ["12", "مارس", "2025"]}
 
 
 def make_data(**overrides) -> CertificateData:
-    fields = {
-        "participant_name": "José Núñez",
-        "course_title": "Human Rights Due Diligence in Public Procurement",
-        "language": "en",
-        "cohort_name": "Spring intake",
-        "completion_date": date(2025, 3, 12),
-        "issuing_organisation": "Public Procurement and Human Rights Learning Lab",
-        "signatory_name": "Amina Okafor",
-        "signatory_title": "Programme Director",
-        "verification_code": CODE,
-        "verification_url": f"https://learn.example.org/certificates/verify/{CODE}/",
-    }
-    fields.update(overrides)
-    return CertificateData(**fields)
+    return make_certificate_data(**{"cohort_name": "Spring intake", **overrides})
 
 
 def page_of(pdf: bytes):

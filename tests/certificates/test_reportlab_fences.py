@@ -11,7 +11,6 @@ substitute gives what reportlab's own would, and its message names what to re-ch
 import io
 import re
 from contextlib import nullcontext
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,8 +31,9 @@ from reportlab.pdfbase.ttfonts import (
 )
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates.pdf import CertificateData, layout, render_certificate
+from certificates.pdf import layout, render_certificate
 from certificates.pdf.shaping import _Numbers, fonts
+from tests.factories import make_certificate_data
 
 FENCED_RELEASE = "5.1"  # the minor release whose internals these tests were written against
 # A font of reportlab's own, not one of the certificate's: pdfmetrics shares the first TTFont
@@ -66,18 +66,9 @@ def registered():
 
 
 def certificate(**overrides) -> bytes:
-    fields = {
-        "participant_name": "محمد عبد الله",
-        "course_title": "Human Rights Due Diligence in Public Procurement",
-        "language": "en",
-        "completion_date": date(2025, 3, 12),
-        "issuing_organisation": "Public Procurement and Human Rights Learning Lab",
-        "signatory_name": "Amina Okafor",
-        "signatory_title": "Programme Director",
-        "verification_code": "7KQ2-M9XD-4HTP-WC3A",
-        "verification_url": "https://learn.example.org/certificates/verify/7KQ2-M9XD-4HTP-WC3A/",
-    }
-    return render_certificate(CertificateData(**{**fields, **overrides}))
+    return render_certificate(
+        make_certificate_data(**{"participant_name": "محمد عبد الله", **overrides})
+    )
 
 
 def streams(pdf: bytes) -> list[PDFStream]:
