@@ -58,6 +58,15 @@ lock: $(LOCK_TOOL)
 	UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV_COMPILE) pyproject.toml requirements/install.in \
 	  -c requirements/dev.txt -o requirements/runtime.txt
 	UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV_COMPILE) requirements/fuzz.in -o requirements/fuzz.txt
+	UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV_COMPILE) requirements/ralph.in -o requirements/ralph.txt
+
+# Ralph, a learning record store, for tests/xapi/test_ralph.py (which skip without it; .ci/run
+# installs it): a virtualenv of its own, from its hashed lock.
+.venv-ralph/.installed: requirements/ralph.txt
+	rm -rf .venv-ralph
+	$(PYTHON) -m venv .venv-ralph
+	.venv-ralph/bin/python -m pip install --quiet --require-hashes -r requirements/ralph.txt
+	@touch $@
 
 # uv in a virtualenv of its own, so that it never meets the locked packages.
 $(LOCK_TOOL):
@@ -67,4 +76,4 @@ $(LOCK_TOOL):
 	@touch $@
 
 clean:
-	rm -rf $(VENV) .venv-fuzz .venv-lock var
+	rm -rf $(VENV) .venv-fuzz .venv-lock .venv-ralph var

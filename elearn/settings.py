@@ -60,6 +60,16 @@ STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=5)
 # background, and the file is kept this many days for the one who asked.
 EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# A learning record store to send xAPI statements to (its endpoint, the address before
+# /statements, e.g. https://lrs.example.org/xAPI/), with HTTP basic credentials; empty: off
+# (nothing is recorded). Participants are named by their id on this site, or by their email
+# with XAPI_ACTOR_EMAIL. docs/xapi.md.
+XAPI_LRS_URL = env.str("XAPI_LRS_URL", default="")
+if XAPI_LRS_URL and not XAPI_LRS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("XAPI_LRS_URL must be an http(s) address.")
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+XAPI_ACTOR_EMAIL = env.bool("XAPI_ACTOR_EMAIL", default=False)
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -84,6 +94,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "xapi",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +321,15 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-exports": {
         "task": "reports.exports.tasks.purge_expired_exports_task",
         "schedule": 3600.0,
+    },
+    # xAPI statements whose sending failed or whose task was lost (nothing without a store).
+    "send-xapi-statements": {
+        "task": "xapi.tasks.send_statements_task",
+        "schedule": 60.0,
+    },
+    "purge-sent-xapi-statements": {
+        "task": "xapi.tasks.purge_sent_statements_task",
+        "schedule": 86400.0,
     },
     # API tokens past their expiry, of users who have not come back to have them swept.
     "purge-expired-api-tokens": {

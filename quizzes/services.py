@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
 from courses.services.progress import record_active_month, record_quiz_result
+from xapi.statements import record_attempt_graded, record_attempt_started
 
 from .exceptions import (
     AlreadySubmitted,
@@ -83,7 +84,8 @@ def start_attempt(
     """
     now = now or timezone.now()
     rng = rng or _system_random
-    if get_current_enrolment(user, quiz.course) is None:
+    enrolment = get_current_enrolment(user, quiz.course)
+    if enrolment is None:
         raise NotEnrolled()
     current = _in_progress(user, quiz)
     if current is not None:
@@ -123,6 +125,7 @@ def start_attempt(
                 raise
             return current, False
         record_active_month(user.pk, quiz.course_id, now)
+        record_attempt_started(enrolment, attempt)
         return attempt, True
 
 
@@ -237,6 +240,7 @@ def _submit(
                     "results",
                 ]
             )
+            record_attempt_graded(attempt, questions)
             completed = record_quiz_result(
                 attempt.user_id, attempt.quiz.course_id, passed=grade.passed
             )

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from courses.models import Enrolment, EnrolmentStatus
 from elearn.emails import absolute_url
+from xapi.statements import record_certificates_earned
 
 from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
@@ -209,7 +210,9 @@ def _mark_issued(
         with transaction.atomic():
             changed = [_reissue(c, name, digest, by=by) for c, name, digest in stored]
         return [c for c in changed if c is not None]
-    issued = Certificate.objects.mark_issued(stored)
+    with transaction.atomic():
+        issued = Certificate.objects.mark_issued(stored)
+        record_certificates_earned(issued)
     if issued:
         ids = [c.pk for c in issued]
         transaction.on_commit(lambda: _email(ids))

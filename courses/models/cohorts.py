@@ -1,6 +1,7 @@
 """Cohorts (runs of a course) and enrolments in them."""
 
 import secrets
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -180,6 +181,10 @@ class Enrolment(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Who enrolled the participant, when it was not themselves."),
+    )
+    # The enrolment's identity outside the platform: the xAPI statements' registration.
+    registration = models.UUIDField(
+        _("registration"), default=uuid.uuid4, unique=True, editable=False
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from xapi.statements import record_registration
 
 from ..events import cohort_closed
 from ..exceptions import (
@@ -105,6 +106,7 @@ def enrol(
     except IntegrityError:
         # Enrolled in another cohort of the course at the same moment.
         raise AlreadyEnrolled() from None
+    record_registration(enrolment)
     # Someone coming back may have done everything already (progress is theirs, not the
     # enrolment's).
     from .progress import evaluate_completion  # progress imports this module

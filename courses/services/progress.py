@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
 from quizzes.models import Attempt, Quiz
+from xapi.statements import record_course_completed, record_lesson_completed, record_lesson_opened
 
 from ..events import course_completed
 from ..exceptions import NotEnrolled
@@ -22,6 +23,7 @@ from ..models import (
     Lesson,
     LessonCompletion,
     LessonVisit,
+    Module,
 )
 from .enrolment import CURRENT, get_current_enrolment
 
@@ -61,6 +63,7 @@ def record_lesson_completion(user: User, lesson: Lesson) -> LessonCompletionOutc
                 user=user, lesson=lesson, completed_at=timezone.now()
             )
         record_active_month(user.pk, lesson.course_id, completion.completed_at)
+        record_lesson_completed(enrolment, lesson)
         created = True
     except IntegrityError:  # already complete (a double click, or another tab)
         completion = LessonCompletion.objects.get(user=user, lesson=lesson)
@@ -91,6 +94,7 @@ def record_lesson_visit(enrolment: Enrolment, lesson: Lesson) -> None:
         return
     if moved:
         _count_visit(enrolment.user_id, lesson.pk, now)
+        record_lesson_opened(enrolment, lesson)
     Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_activity_at=now)
     enrolment.last_lesson_id, enrolment.last_activity_at = lesson.pk, now
 
@@ -196,6 +200,19 @@ def evaluate_completion(enrolment: Enrolment) -> bool:
     return completed
 
 
+def is_module_complete(user_id: int, module: Module) -> bool:
+    """Whether the participant completed every required lesson of the module and passed every
+    required quiz of it (a module with nothing required is complete). For learning records:
+    the course's completion is _completable_enrolment's rule."""
+    lesson_left = Lesson.objects.filter(module=module, optional=False).exclude(
+        Exists(LessonCompletion.objects.filter(lesson=OuterRef("pk"), user_id=user_id))
+    )
+    quiz_left = Quiz.objects.filter(module=module, optional=False).exclude(
+        Exists(Attempt.objects.filter(quiz=OuterRef("pk"), user_id=user_id, passed=True))
+    )
+    return not lesson_left.exists() and not quiz_left.exists()
+
+
 def _completable_enrolment(user_id: int, course_id: int) -> int | None:
     """The participant's active enrolment in the course if no required lesson lacks their
     completion and no required quiz their pass, in one query: the rule of when a course is
@@ -243,6 +260,7 @@ def _complete(enrolment: Enrolment) -> bool:
     sent after commit. True only if this call completed it."""
     if not enrolment.complete():
         return False
+    record_course_completed(enrolment)
     enrolment_id = enrolment.pk
     transaction.on_commit(
         lambda: course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
