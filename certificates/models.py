@@ -110,7 +110,9 @@ class CertificateQuerySet(models.QuerySet):
         no-op). A revoked certificate is not issued again.
         """
         files = {certificate.pk: (name, digest) for certificate, name, digest in stored}
-        with transaction.atomic():
+        # No savepoint inside the caller's transaction (which records the learning records of
+        # the same change): a refusal below rolls the whole of it back.
+        with transaction.atomic(savepoint=False):
             states = dict(self.select_for_update().filter(pk__in=files).values_list("pk", "status"))
             if CertificateStatus.REVOKED in states.values():
                 raise CertificateRevoked()
