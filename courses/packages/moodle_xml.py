@@ -203,7 +203,8 @@ def _question(element: _Element, kind: str, bank: ParsedBank, position: int) -> 
         values["feedback_correct"] = _join(element.rich("correctfeedback"), general)
         values["feedback_incorrect"] = _join(element.rich("incorrectfeedback"), general)
     if kind == "multichoice":
-        single = element.value("single").lower() in ("true", "1")
+        # Moodle reads a missing <single> as true.
+        single = (element.value("single") or "true").lower() in ("true", "1")
         fields, warnings = choice_fields(answers, single=single)
         for warning in warnings:
             bank.warn(line, warning)

@@ -30,12 +30,12 @@ class QuestionFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def question_format(path: str | Path) -> str:
+def question_format(path: str | Path, *, label: str | None = None) -> str:
     """gift or xml, from the file's extension (PackageError for anything else)."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise PackageError(
-            "a question file is GIFT (.gift) or Moodle XML (.xml)", file=Path(path).name
+            "a question file is GIFT (.gift) or Moodle XML (.xml)", file=label or Path(path).name
         )
     return FORMATS[suffix]
 
@@ -45,7 +45,7 @@ def read_question_file(path: str | Path, *, label: str | None = None) -> Questio
     messages)."""
     path = Path(path)
     label = label or path.name
-    fmt = question_format(path)
+    fmt = question_format(path, label=label)
     if not path.is_file():
         raise PackageError("no such file", file=label)
     size = path.stat().st_size

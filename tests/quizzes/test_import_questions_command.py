@@ -270,3 +270,12 @@ def test_a_quiz_with_both_questions_and_a_question_file_is_refused(tmp_path):
         PackageError, match="questions_from: give either questions or questions_from"
     ):
         import_course_package(write(tmp_path / "pkg", files))
+
+
+def test_a_question_file_of_another_kind_is_named_by_its_path_in_the_package(tmp_path):
+    files = package_with_bank()
+    files["quizzes/basics-check.yaml"]["questions_from"] = "quizzes/basics.txt"
+    files["quizzes/basics.txt"] = BANK
+
+    with pytest.raises(PackageError, match=r"^quizzes/basics.txt: a question file is GIFT"):
+        import_course_package(write(tmp_path / "pkg", files))

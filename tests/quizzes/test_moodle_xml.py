@@ -160,6 +160,18 @@ def test_all_or_nothing_multiple_choice_plugin_reads_as_all_or_nothing():
     assert (q.type, q.partial_credit) == ("multiple_response", False)
 
 
+def test_multiple_choice_without_single_is_single_as_in_moodle():
+    q = read(
+        quiz(
+            '<question type="multichoice"><questiontext><text>Pick one.</text></questiontext>'
+            + answer(100, "a")
+            + answer(0, "b")
+            + "</question>"
+        )
+    ).questions[0]
+    assert q.type == "single_choice"
+
+
 def test_unsupported_types_are_listed_together_with_their_lines():
     message = refusal(
         quiz(
