@@ -135,19 +135,20 @@ def _question(hidden: str, bank: ParsedBank, line: int, position: int) -> dict:
     start, end = hidden.index("{"), hidden.index("}")
     prompt, after = _text(hidden[:start]), _text(hidden[end + 1 :])
     if after:  # a missing-word question: the blank goes where the answers were
-        prompt = f"{prompt} _____ {after}"
+        space = "" if after[0] in ".,;:!?" else " "
+        prompt = f"{prompt} _____{space}{after}"
     body = hidden[start + 1 : end]
     general = ""
     split = body.rfind("####")
     if split != -1:
         body, general = body[:split], _text(body[split + 4 :])
-    values = {
+    answers = _answers(body.strip(), bank, line)
+    return {
         "key": bank.key(title, position),
         "prompt": prompt,
         **general_feedback_fields(general),
-        **_answers(body.strip(), bank, line),
+        **answers,
     }
-    return values
 
 
 def _answers(body: str, bank: ParsedBank, line: int) -> dict:

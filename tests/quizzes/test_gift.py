@@ -66,7 +66,7 @@ def test_short_answer_accepts_every_right_answer():
     q = only("Who's buried in Grant's tomb?{=Grant =Ulysses S. Grant =Ulysses Grant}")
     assert q.type == "short_answer"
     assert q.accepted_answers == ["Grant", "Ulysses S. Grant", "Ulysses Grant"]
-    assert only("Two plus two equals {=four =4}.").prompt == "Two plus two equals _____ ."
+    assert only("Two plus two equals {=four =4}.").prompt == "Two plus two equals _____."
 
 
 def test_matching_pairs_give_partial_credit_as_in_moodle():
