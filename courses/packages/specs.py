@@ -91,3 +91,5 @@ class CourseSpec:
     order: int
     modules: list[ModuleSpec]
     translation_of: str | None = None  # the slug of the original course, for a translation
+    # What the reader let through but the author should know (a GIFT category ignored, ...).
+    warnings: list[str] = field(default_factory=list)

@@ -32,6 +32,8 @@ class ImportResult:
     course: Course
     created: bool
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    # What the package's reader let through but the author should know (docs/question-banks.md).
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, kind: str, what: str) -> None:
         bucket = self.counts.setdefault(kind, {"created": 0, "updated": 0, "deleted": 0})
@@ -46,7 +48,9 @@ def import_course_package(path: str | Path) -> ImportResult:
     learners' progress, survive a re-import; whatever the package no longer lists is deleted.
     """
     spec = read_package(path)
-    return apply_course_spec(spec)
+    result = apply_course_spec(spec)
+    result.warnings = list(spec.warnings)
+    return result
 
 
 @transaction.atomic
@@ -116,7 +120,7 @@ def apply_course_spec(spec: CourseSpec) -> ImportResult:
         lambda key, values: Quiz(slug=key, **values),
     )
     for slug, quiz in quizzes.items():
-        _sync_questions(result, quiz, quiz_specs[slug].questions)
+        sync_quiz_questions(result, quiz, quiz_specs[slug].questions)
 
     # Modules go last, once the lessons and quizzes they held have moved where they now belong.
     leftovers = course.modules.exclude(slug__in=list(modules))
@@ -168,7 +172,18 @@ def _quiz_values(quiz: QuizSpec) -> dict:
     }
 
 
-def _sync_questions(result: ImportResult, quiz: Quiz, specs: list[QuestionSpec]) -> None:
+def sync_quiz_questions(
+    result: ImportResult,
+    quiz: Quiz,
+    specs: list[QuestionSpec],
+    *,
+    first_order: int = 0,
+    delete_leftovers: bool = True,
+) -> None:
+    """Write question specs (with their choices and pairs) to a quiz, matched by key: the one
+    path from specs to rows, for packages and question files. Questions the specs do not list
+    are deleted unless delete_leftovers is False; counts go to `result`. The caller holds the
+    transaction."""
     questions = _sync(
         result,
         "questions",
@@ -189,9 +204,10 @@ def _sync_questions(result: ImportResult, quiz: Quiz, specs: list[QuestionSpec])
                     "tolerance": q.tolerance,
                 },
             )
-            for i, q in enumerate(specs)
+            for i, q in enumerate(specs, start=first_order)
         ],
         lambda key, values: Question(quiz=quiz, key=key, **values),
+        delete_leftovers=delete_leftovers,
     )
     for spec in specs:
         question = questions[spec.key]
@@ -283,14 +299,15 @@ def course_spec(course: Course) -> CourseSpec:
                     )
                     for lesson in module.lessons.all()
                 ],
-                quizzes=[_quiz_spec(quiz) for quiz in module.quizzes.all()],
+                quizzes=[quiz_spec(quiz) for quiz in module.quizzes.all()],
             )
             for module in modules
         ],
     )
 
 
-def _quiz_spec(quiz: Quiz) -> QuizSpec:
+def quiz_spec(quiz: Quiz) -> QuizSpec:
+    """The quiz as a package spec (prefetch its questions' choices and pairs)."""
     return QuizSpec(
         slug=quiz.slug,
         title=quiz.title,

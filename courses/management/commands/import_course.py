@@ -15,6 +15,8 @@ class Command(BaseCommand):
             result = import_course_package(path)
         except PackageError as exc:
             raise CommandError(f"{exc.message}\nNothing was changed.") from None
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
         verb = "Created" if result.created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} course {result.course.slug!r}."))
         for kind, counts in result.counts.items():
