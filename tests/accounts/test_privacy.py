@@ -585,3 +585,17 @@ def test_the_privacy_notice_is_in_the_four_languages(client, language, heading):
     assert f'<html lang="{language}"' in html
     assert f"<h1>{heading}</h1>" in html
     assert ('dir="rtl"' in html) == (language == "ar")
+
+
+def test_admins_see_which_accounts_were_deleted(
+    participant, other_participant, admin_user, client_for
+):
+    delete_account(participant, password=PASSWORD)
+    client = client_for(admin_user)
+
+    change = client.get(reverse("admin:accounts_user_change", args=[participant.pk]))
+    deleted = client.get(reverse("admin:accounts_user_changelist"), {"deleted_at__isnull": "False"})
+
+    assert change.status_code == 200
+    assert "deleted at" in change.content.decode().lower()
+    assert list(deleted.context["cl"].result_list) == [participant]
