@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,7 +33,10 @@ def export_data(request):
     """All of the signed-in person's data, as a JSON file to keep."""
     data = privacy.export_personal_data(request.user)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    filename = f"{settings.SITE_NAME}-my-data-{timezone.localdate():%Y-%m-%d}.json"
+    # SITE_NAME may hold spaces, quotes or any script: a header wants a plain name.
+    filename = (
+        f"{slugify(settings.SITE_NAME) or 'elearn'}-my-data-{timezone.localdate():%Y-%m-%d}.json"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -174,12 +174,18 @@ def test_the_export_takes_a_fixed_number_of_queries_however_much_data(
     assert len(data["quiz_attempts"]) == courses
 
 
-def test_the_profile_page_downloads_the_export_as_a_json_file(participant, history, client_for):
+def test_the_profile_page_downloads_the_export_as_a_json_file(
+    participant, history, client_for, settings
+):
+    settings.SITE_NAME = 'Learning Lab "Español"'
     response = client_for(participant).get(reverse("profile-export"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["Content-Disposition"].startswith("attachment; filename=")
+    day = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="learning-lab-espanol-my-data-{day}.json"'
+    )
     assert response["Cache-Control"] == "no-store"
     data = response.json()
     expected = json.loads(json.dumps(export_personal_data(participant)))
