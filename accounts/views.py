@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from elearn.errors import DomainError
 
+from .exceptions import WrongPassword
 from .forms import DeleteAccountForm, ProfileForm
 from .services import privacy
 
@@ -50,7 +51,7 @@ def delete_account(request):
         try:
             privacy.delete_account(request.user, password=form.cleaned_data["password"])
         except DomainError as error:
-            form.add_error("password" if error.code == "wrong_password" else None, error.message)
+            form.add_error("password" if isinstance(error, WrongPassword) else None, error.message)
         else:
             logout(request)
             messages.success(
@@ -79,6 +80,5 @@ def privacy_notice(request):
         {
             "retention_months": settings.ACTIVITY_RETENTION_MONTHS,
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,
-            "export_retention_days": settings.EXPORT_RETENTION_DAYS,
         },
     )
