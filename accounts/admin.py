@@ -34,7 +34,7 @@ class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     ordering = ["email"]
     list_display = ["email", "full_name", "country", "organisation_type", "is_staff", "is_active"]
-    list_filter = ["is_staff", "is_active", "groups", "organisation_type", "country"]
+    list_filter = ["is_staff", "is_active", "groups", "organisation_type", "country", "deleted_at"]
     search_fields = ["email", "full_name", "organisation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -54,8 +54,10 @@ class UserAdmin(BaseUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined", "deleted_at"]}),
     ]
+    # Set only by the person deleting their account (accounts.services.privacy).
+    readonly_fields = ["deleted_at"]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]

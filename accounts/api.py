@@ -16,6 +16,7 @@ from . import services
 from .authentication import TokenAuthentication
 from .exceptions import TooManySignInAttempts
 from .models import User
+from .services import privacy
 
 
 class CountryCodeField(serializers.ChoiceField):
@@ -165,3 +166,49 @@ class LogoutAllView(APIView):
     def post(self, request):
         services.revoke_api_tokens(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _records(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.DictField(), help_text=help_text)
+
+
+class PersonalDataSerializer(serializers.Serializer):
+    """The shape of the export (documentation only: accounts.services.privacy builds it)."""
+
+    format = serializers.CharField(help_text=f"Always `{privacy.EXPORT_FORMAT}`.")
+    version = serializers.IntegerField(help_text="The version of this format.")
+    exported_at = serializers.DateTimeField()
+    profile = serializers.DictField(
+        help_text="Email, full name, country (ISO code), organisation and its type, preferred "
+        "language, when the account was made and last signed in to, email addresses, roles."
+    )
+    enrolments = _records("Course, cohort, status and dates of each enrolment.")
+    lesson_completions = _records("Each lesson completed, with its course and time.")
+    lesson_visits = _records("Lessons opened: first and last time, how many visits.")
+    activity_months = _records("The months in which the user was active on each course.")
+    quiz_attempts = _records(
+        "Each attempt: quiz, number, status, times, score, whether it passed, the answers "
+        "(by question id, as stored) and the grading of each question."
+    )
+    certificates = _records(
+        "Each certificate: code, status, the name printed on it, course, dates, verification "
+        "address."
+    )
+    messages_received = _records(
+        "Messages from facilitators: course, cohort, subject, body (Markdown), the address "
+        "it was sent to, delivery status and time."
+    )
+    api_tokens = _records("When each live API token was issued and when it expires.")
+
+
+class MyDataView(APIView):
+    """Everything the platform keeps about the signed-in user, as one JSON document: the same
+    file as the download on the profile page."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=PersonalDataSerializer)
+    def get(self, request):
+        response = Response(privacy.export_personal_data(request.user))
+        response["Cache-Control"] = "no-store"
+        return response

@@ -57,3 +57,13 @@ class SignupProfileForm(ProfileForm):
         services.update_profile(
             user, **{field: self.cleaned_data[field] for field in self.Meta.fields}
         )
+
+
+class DeleteAccountForm(forms.Form):
+    """The password again, before the account is deleted (accounts.services.privacy)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

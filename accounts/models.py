@@ -75,6 +75,9 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
+    # Set when the person deleted their account (accounts.services.privacy.delete_account): the
+    # row stays, anonymised, for what statistics and issued certificates still need.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -90,13 +93,15 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
+        if self.deleted_at is not None:
+            return str(_("Deleted account"))
         return self.full_name or self.email
 
     def get_full_name(self):
         return self.full_name
 
     def get_short_name(self):
-        return self.full_name or self.email
+        return str(self)
 
     @property
     def is_facilitator(self) -> bool:

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
 from . import services
+from .services import privacy
 
 
 @shared_task(
@@ -28,3 +29,14 @@ def send_email_task(
 def purge_expired_api_tokens_task() -> int:
     """Delete expired API tokens (beat, daily). Safe to run twice."""
     return services.purge_expired_api_tokens()
+
+
+@shared_task
+def prune_old_activity_task() -> dict:
+    """Delete activity older than ACTIVITY_RETENTION_MONTHS (beat, daily). Safe to run twice."""
+    pruned = privacy.prune_old_activity()
+    return {
+        "lesson_visits": pruned.lesson_visits,
+        "message_deliveries": pruned.message_deliveries,
+        "sessions": pruned.sessions,
+    }

@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/export/", views.export_data, name="profile-export"),
+    path("profile/delete/", views.delete_account, name="profile-delete"),
 ]

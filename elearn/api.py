@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import LogoutAllView, LogoutView, MeView, ObtainTokenView
+from accounts.api import LogoutAllView, LogoutView, MeView, MyDataView, ObtainTokenView
 from certificates.api import MyCertificatesView, PdfView, VerifyView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from courses.dashboard_api import CohortAtRiskView, CohortProgressView
@@ -25,6 +25,7 @@ urlpatterns = [
     path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("me/export/", MyDataView.as_view(), name="api-me-export"),
     path("certificates/", MyCertificatesView.as_view(), name="api-certificates"),
     path("certificates/verify/<str:code>/", VerifyView.as_view(), name="api-certificate-verify"),
     path("certificates/<str:code>/pdf/", PdfView.as_view(), name="api-certificate-pdf"),

@@ -70,6 +70,14 @@ if XAPI_LRS_URL and not XAPI_LRS_URL.startswith(("https://", "http://")):
 XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
 XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
 XAPI_ACTOR_EMAIL = env.bool("XAPI_ACTOR_EMAIL", default=False)
+# Privacy: raw activity (lesson visits, message deliveries) older than this many months is
+# deleted every day (accounts.services.privacy.prune_old_activity); progress and statistics stay.
+ACTIVITY_RETENTION_MONTHS = env.int("ACTIVITY_RETENTION_MONTHS", default=24)
+if ACTIVITY_RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("ACTIVITY_RETENTION_MONTHS must be 1 or more.")
+# Where the privacy notice tells people to write about their data ("" : the notice says to
+# ask the organisation running the platform).
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -334,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     # API tokens past their expiry, of users who have not come back to have them swept.
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_api_tokens_task",
+        "schedule": 86400.0,
+    },
+    # Activity older than ACTIVITY_RETENTION_MONTHS, and expired sessions (the privacy notice).
+    "prune-old-activity": {
+        "task": "accounts.tasks.prune_old_activity_task",
         "schedule": 86400.0,
     },
 }

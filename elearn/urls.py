@@ -6,6 +6,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.views import privacy_notice
+
 from .api_docs import ApiDocsView
 
 admin.site.site_header = format_lazy(_("{site} administration"), site=settings.SITE_NAME)
@@ -18,6 +20,7 @@ urlpatterns = [
     path("facilitate/", include("courses.facilitator_urls")),
     path("reports/", include("reports.urls")),
     path("facilitate/", include("quizzes.facilitator_urls")),
+    path("privacy/", privacy_notice, name="privacy"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -109,7 +109,12 @@ def _claim(enrolment_ids: list[int]) -> list[Enrolment]:
             Enrolment.objects.select_related(
                 "user", "course__certificate_template", "cohort", "certificate"
             )
-            .filter(pk__in=enrolment_ids, status=EnrolmentStatus.COMPLETED)
+            # A deleted account's name is erased: its issued certificates stay as they are.
+            .filter(
+                pk__in=enrolment_ids,
+                status=EnrolmentStatus.COMPLETED,
+                user__deleted_at__isnull=True,
+            )
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("completed_at", "pk")
         )
@@ -303,6 +308,7 @@ def list_enrolments_missing_a_certificate(*, older_than):
         Enrolment.objects.filter(
             status=EnrolmentStatus.COMPLETED,
             completed_at__lt=timezone.now() - older_than,
+            user__deleted_at__isnull=True,
         )
         .exclude(certificate__status__in=[CertificateStatus.ISSUED, CertificateStatus.REVOKED])
         .exclude(cohort__certificates_at_close=True, cohort__closed_at__isnull=True)

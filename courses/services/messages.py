@@ -174,7 +174,9 @@ def _recipients(cohort: Cohort, audience: str, enrolment_ids: list[int] | None) 
             _("You chose participants: choose “Selected participants”, or untick them."),
             field="enrolments",
         )
-    current = Enrolment.objects.filter(cohort=cohort, status__in=CURRENT).select_related("user")
+    current = Enrolment.objects.filter(
+        cohort=cohort, status__in=CURRENT, user__deleted_at__isnull=True
+    ).select_related("user")
     if audience == MessageAudience.ALL:
         recipients = list(current.order_by("pk"))
         if not recipients:
@@ -240,9 +242,10 @@ def send_message_batch(message_id: int, *, limit: int) -> BatchOutcome:
     """Send up to `limit` queued deliveries of a message, fewest attempts first, one email
     each; safe to run twice, and at once on two workers (a delivery is sent at most once).
 
-    A participant no longer in the cohort is skipped. An address the mail server refuses
-    fails that delivery (for good on a permanent refusal) and the batch goes on; any other
-    mail server error counts an attempt and stops the batch (BatchOutcome.error).
+    A participant no longer in the cohort, or whose account was deleted, is skipped. An
+    address the mail server refuses fails that delivery (for good on a permanent refusal) and
+    the batch goes on; any other mail server error counts an attempt and stops the batch
+    (BatchOutcome.error).
     """
     message = (
         CohortMessage.objects.select_related("cohort__course", "sent_by")
@@ -273,6 +276,7 @@ def send_message_batch(message_id: int, *, limit: int) -> BatchOutcome:
                 if (
                     enrolment.status == EnrolmentStatus.WITHDRAWN
                     or enrolment.cohort_id != message.cohort_id
+                    or enrolment.user.deleted_at is not None
                 ):
                     delivery.status = DeliveryStatus.SKIPPED
                     delivery.save(update_fields=["status"])

@@ -254,3 +254,19 @@ def test_api_tokens_that_never_expire_stop_start_up(tmp_path, hours):
     )
     assert result.returncode != 0
     assert "API_TOKEN_TTL_HOURS must be 1 or more" in result.stderr
+
+
+def test_activity_retention_is_24_months_unless_set(tmp_path):
+    code = "import elearn.settings as s; print(s.ACTIVITY_RETENTION_MONTHS)"
+    env = {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path)}
+    assert run_python(code, env).stdout.split() == ["24"]
+    assert run_python(code, {**env, "ACTIVITY_RETENTION_MONTHS": "6"}).stdout.split() == ["6"]
+
+
+def test_a_retention_of_no_months_stops_start_up(tmp_path):
+    result = run_python(
+        "import elearn.settings",
+        {**PRODUCTION, "ELEARN_VAR_DIR": str(tmp_path), "ACTIVITY_RETENTION_MONTHS": "0"},
+    )
+    assert result.returncode != 0
+    assert "ACTIVITY_RETENTION_MONTHS must be 1 or more" in result.stderr

@@ -1,4 +1,5 @@
-"""Everything that changes accounts."""
+"""Everything that changes accounts: profiles, roles and API tokens here; privacy (a
+participant's data export, account deletion, the pruning of old activity) in `privacy`."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from .models import FACILITATORS_GROUP, User
-from .names import normalise_full_name
+from ..models import FACILITATORS_GROUP, User
+from ..names import normalise_full_name
 
 PROFILE_FIELDS = ("full_name", "country", "organisation", "organisation_type", "preferred_language")
 
