@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    # Before allauth's own, which it extends (elearn/urls.py includes this first).
+    path("logout/", views.LogoutView.as_view(), name="account_logout"),
 ]
