@@ -1,3 +1,4 @@
+from allauth.account.views import LogoutView as AllauthLogoutView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from elearn.errors import DomainError
+from elearn.offline import CLEAR_SITE_DATA
 
 from .exceptions import WrongPassword
 from .forms import DeleteAccountForm, ProfileForm
@@ -57,7 +59,10 @@ def delete_account(request):
             messages.success(
                 request, _("Your account has been deleted. Thank you for learning with us.")
             )
-            return redirect("home")
+            response = redirect("home")
+            # As at sign-out: nothing of theirs stays on the device (docs/offline.md).
+            response["Clear-Site-Data"] = CLEAR_SITE_DATA
+            return response
     staff = request.user.is_staff or request.user.is_superuser
     status = (403 if staff else 400) if form.errors else 200
     return render(
@@ -82,3 +87,14 @@ def privacy_notice(request):
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         },
     )
+
+
+class LogoutView(AllauthLogoutView):
+    """allauth's sign-out, which also tells the browser to forget what this site kept on the
+    device: the service worker's copies of lessons (docs/offline.md) and cached pages. On a
+    shared phone, the next person finds nothing of the last one's reading."""
+
+    def post(self, *args, **kwargs):
+        response = super().post(*args, **kwargs)
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response

@@ -52,8 +52,14 @@ class CertificateTemplate(models.Model):
         Course, on_delete=models.CASCADE, related_name="certificate_template"
     )
     issuing_organisation = models.CharField(_("issuing organisation"), max_length=200)
-    signatory_name = models.CharField(_("signatory's name"), max_length=200)
-    signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    signatory_name = models.CharField(
+        _("signatory's name"), max_length=200, blank=True,
+        help_text=_("Printed under the signature line. Empty: no name is printed."),
+    )  # fmt: skip
+    signatory_title = models.CharField(
+        _("signatory's title"), max_length=200, blank=True,
+        help_text=_("Printed under the name. Empty with no name: no signature line."),
+    )  # fmt: skip
     title = models.CharField(
         _("title"), max_length=120, blank=True, help_text=_("Empty: 'Certificate of completion'.")
     )

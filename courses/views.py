@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from elearn.errors import DomainError
+from elearn.offline import allow_offline_copy
 
 from . import selectors
 from .models import Cohort, Course, Lesson
@@ -30,7 +31,7 @@ def lesson_detail(request, course_slug, lesson_slug):
     context = selectors.get_lesson_page(request.user, course_slug, lesson_slug)
     if context["enrolment"] is not None:
         record_lesson_visit(context["enrolment"], context["lesson"])
-    return render(request, "courses/lesson_detail.html", context)
+    return allow_offline_copy(request, render(request, "courses/lesson_detail.html", context))
 
 
 @login_required

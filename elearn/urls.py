@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import privacy_notice
 
+from . import offline
 from .api_docs import ApiDocsView
 
 admin.site.site_header = format_lazy(_("{site} administration"), site=settings.SITE_NAME)
@@ -28,6 +29,9 @@ urlpatterns = [
     path("api/v1/", include("elearn.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # At the root: a service worker controls the pages under the folder it is served from.
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("offline/", offline.offline_page, name="offline"),
 ]
 
 handler400 = "elearn.errors.bad_request"

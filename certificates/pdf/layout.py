@@ -42,6 +42,10 @@ _INSIDE = 42  # no text box comes closer to the page's edge than this: the inner
 _MARGIN = 58  # from the page's edge to the QR code and the signature line
 _BASE = 66  # the footer's reference height: the code's baseline is 2 above it
 _QR_SIZE = 84
+# The signature block's reference height, above the footer's: the signatory's title (base + 3)
+# then clears the verification code's line (_BASE + 2), so that text extraction and screen
+# readers do not join the two into one line (in Arabic that line was read in the wrong order).
+_SIGNATURE = _BASE + 9
 
 
 class Layout:
@@ -66,10 +70,13 @@ class Layout:
             pageCompression=1,
             invariant=1,
             initialFontName=fonts()["serif"].fontName,
+            lang=d.language,  # the catalogue's /Lang: screen readers pick their voice from it
         )
+        # What a screen reader or a viewer's title bar announces instead of the file's name.
         c.setTitle(f"{self.words['title']} — {d.participant_name}")
         c.setAuthor(d.issuing_organisation)
         c.setSubject(d.course_title)
+        c.setViewerPreference("DisplayDocTitle", "true")
         self.c = c
         with _binary_streams():
             self._frame()
@@ -223,7 +230,7 @@ class Layout:
                      max_lines=2, leading=1.3)  # fmt: skip
         if not fitted.lines or fitted.lines[0][1] != y:
             left, right = (w - qr_side, w - 110) if self.rtl else (110, qr_side)
-            fitted = fit(text, Box(left, right, _BASE + 37, ceiling), x=w / 2, y=y, size=12.5,
+            fitted = fit(text, Box(left, right, _SIGNATURE + 37, ceiling), x=w / 2, y=y, size=12.5,
                          min_size=_MIN_SMALL, rtl=self.rtl, max_lines=2, leading=1.3,
                          wrap_below=12.5)  # fmt: skip
         self._draw(fitted, None)
@@ -241,16 +248,7 @@ class Layout:
         # Signature block on the reading side's start, QR code on the other side.
         sig_x = w - _MARGIN - 110 if self.rtl else _MARGIN + 110
         qr_x = _MARGIN if self.rtl else w - _MARGIN - _QR_SIZE
-        self.c.setStrokeColor(self.ink)
-        self.c.setLineWidth(0.7)
-        self.c.line(sig_x - 110, base + 34, sig_x + 110, base + 34)
-        # Between the name and its title: under the lowest Arabic names, over accented capitals.
-        between = base + 12.6
-        self._text(d.signatory_name, Box(sig_x - 110, sig_x + 110, between, base + 32),
-                   x=sig_x, y=base + 18, size=12, bold=True)  # fmt: skip
-        self._text(d.signatory_title, Box(sig_x - 110, sig_x + 110, _INSIDE, between),
-                   x=sig_x, y=base + 3, size=10, colour=self.muted, max_lines=2,
-                   leading=1.2)  # fmt: skip
+        self._signature(sig_x)
         draw_qr(self.c, d.verification_url, x=qr_x, y=base + 14, size=_QR_SIZE)
         # Code and URL under the QR code, aligned on its outer edge so they stay in the frame.
         if self.rtl:
@@ -264,6 +262,31 @@ class Layout:
                    align=align)  # fmt: skip
         self._text(d.verification_url, Box(*url_across, _INSIDE, base - 2), x=edge, y=base - 9,
                    size=7.5, colour=self.muted, rtl=False, align=align)  # fmt: skip
+
+    def _signature(self, x: float) -> None:
+        """The signature line with the signatory's name and title under it, each only when
+        given: the title moves up into the name's place when there is no name, and without
+        either there is no line to sign on (nothing blank is drawn, so nothing blank is read
+        out)."""
+        d, base = self.data, _SIGNATURE
+        name, title = d.signatory_name.strip(), d.signatory_title.strip()
+        if not (name or title):
+            return
+        self.c.setStrokeColor(self.ink)
+        self.c.setLineWidth(0.7)
+        self.c.line(x - 110, base + 34, x + 110, base + 34)
+        across = x - 110, x + 110
+        if not name:
+            self._text(title, Box(*across, _INSIDE, base + 32), x=x, y=base + 18, size=10,
+                       colour=self.muted, max_lines=2, leading=1.2)  # fmt: skip
+            return
+        # Between the name and its title: under the lowest Arabic names, over accented capitals.
+        between = base + 12.6 if title else _INSIDE
+        self._text(name, Box(*across, between, base + 32), x=x, y=base + 18, size=12,
+                   bold=True)  # fmt: skip
+        if title:
+            self._text(title, Box(*across, _INSIDE, between), x=x, y=base + 3, size=10,
+                       colour=self.muted, max_lines=2, leading=1.2)  # fmt: skip
 
 
 class _QuickFlate(pdfdoc.PDFStreamFilterZCompress):

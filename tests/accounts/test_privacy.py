@@ -301,6 +301,8 @@ def test_deletion_erases_the_personal_data(participant, history, client_for):
 
     assert response.status_code == 302
     assert response.url == reverse("home")
+    # The browser forgets what it kept of them: saved lessons, cached pages (as at sign-out).
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
     user = User.objects.get(pk=participant.pk)
     assert user.email == deleted_email(user)
     assert user.email.endswith(".invalid")
