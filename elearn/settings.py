@@ -92,6 +92,11 @@ MIDDLEWARE = [
     # Before the session and authentication, which look up cookies and headers.
     "elearn.middleware.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed for slow connections (with Vary: Accept-Encoding). Since Django 4.2
+    # it pads each response at random against BREACH (the CSRF token and session travel in
+    # compressed pages). Below WhiteNoise, which serves static files compressed ahead of time,
+    # with a year's cache on their fingerprinted names: those never come through here.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
