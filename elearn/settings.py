@@ -219,6 +219,9 @@ LANGUAGES = [
     ("ar", _("Arabic")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the active language (Django's formats), with the platform's own
+# English and Arabic date formats (elearn/formats: one format per kind of date).
+FORMAT_MODULE_PATH = ["elearn.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

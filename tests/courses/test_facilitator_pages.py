@@ -224,7 +224,7 @@ def test_the_cohort_list_shows_a_cohorts_dates(client_for, cohort, facilitator):
 
     body = client_for(facilitator).get(reverse("facilitate-cohorts")).content.decode()
 
-    assert "March 2, 2026 to April 30, 2026" in body
+    assert "2 March 2026 to 30 April 2026" in body
 
 
 # Upload, preview, confirm
