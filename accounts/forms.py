@@ -11,6 +11,10 @@ STATISTICS_HELP = _(
 
 
 class ProfileForm(forms.ModelForm):
+    # Labels of required fields carry a mark that the form's note explains
+    # (templates/allauth/elements/fields.html); the fields carry `required` for assistive tech.
+    required_css_class = "required"
+
     class Meta:
         model = User
         fields = services.PROFILE_FIELDS
@@ -32,6 +36,10 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["organisation_type"].required = True
+        for field in self.fields.values():  # a select's empty choice says what to do
+            choices = list(getattr(field, "choices", None) or ())
+            if choices and choices[0][0] == "":
+                field.choices = [("", _("Choose…")), *choices[1:]]
 
     def clean_full_name(self):
         # Normalised here too, so the form shows (and checks) the name as it will be kept.

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -154,7 +155,7 @@ def participant_detail(request, cohort_id, enrolment_id):
                         _("The due date of “%(module)s” is now %(date)s for %(name)s.")
                         % {
                             "module": module.title,
-                            "date": form.cleaned_data["due_on"].isoformat(),
+                            "date": date_format(form.cleaned_data["due_on"], "DATE_FORMAT"),
                             "name": row.name,
                         },
                     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from certificates.models import Certificate
@@ -89,7 +90,10 @@ def get_participant_timeline(enrolment: Enrolment) -> list[Event]:
                 granted_at,
                 "extension",
                 _("Due date of “%(module)s” extended to %(date)s")
-                % {"module": modules.get(module_id, ""), "date": due_on.isoformat()},
+                % {
+                    "module": modules.get(module_id, ""),
+                    "date": date_format(due_on, "DATE_FORMAT"),
+                },
             )
         )
     for delivery in MessageDelivery.objects.filter(enrolment=enrolment).values(
@@ -140,7 +144,7 @@ def get_participant_timeline(enrolment: Enrolment) -> list[Event]:
 
 
 def _short(moment: datetime) -> str:
-    return moment.date().isoformat()
+    return date_format(moment, "DATE_FORMAT")
 
 
 def _number(score) -> str:

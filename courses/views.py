@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from elearn.errors import DomainError
 from elearn.offline import allow_offline_copy
 
 from . import selectors
-from .models import Cohort, Course, Lesson
+from .models import Cohort, Course, EnrolmentStatus, Lesson
 from .services.enrolment import enrol as enrol_service
 from .services.enrolment import get_current_enrolment
 from .services.enrolment import withdraw as withdraw_service
@@ -58,12 +60,27 @@ def enrol(request, slug):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request, slug):
+    """GET: what leaving means and what coming back will need; POST (from that page, naming the
+    enrolment it showed): leave."""
     course = get_object_or_404(Course.objects.visible_to(request.user), slug=slug)
     enrolment = get_current_enrolment(request.user, course)
-    if enrolment is None:
-        return redirect(course)
+    if request.method == "GET":
+        if enrolment is None or enrolment.status != EnrolmentStatus.ACTIVE:
+            return redirect(course)
+        enrolment.cohort.course = course  # the same row: no second look-up
+        context = {
+            "course": course,
+            "enrolment": enrolment,
+            "rejoin": selectors.get_rejoin_terms(enrolment.cohort),
+        }
+        return render(request, "courses/withdraw.html", context)
+    shown = request.POST.get("enrolment", "")
+    if not shown.isdigit():
+        raise BadRequest("No enrolment named.")
+    if enrolment is None or enrolment.pk != int(shown):
+        raise Http404  # not the participant's current enrolment in this course
     try:
         withdraw_service(enrolment, by=request.user)
     except DomainError as error:
@@ -91,6 +108,12 @@ def complete_lesson(request, course_slug, lesson_slug):
     if outcome.course_completed:
         messages.success(request, _("You have completed the course. Well done!"))
         return redirect(lesson.course)
+    # Said on the next page, which may be another lesson. The title is in the course's
+    # language: isolated (FSI…PDI), so that it does not reorder the sentence around it.
+    messages.success(
+        request,
+        _("Marked as complete: “%(lesson)s”.") % {"lesson": f"\u2068{lesson.title}\u2069"},
+    )
     target = request.POST.get("next_url", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

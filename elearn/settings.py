@@ -111,6 +111,11 @@ MIDDLEWARE = [
     # Before the session and authentication, which look up cookies and headers.
     "elearn.middleware.RefuseUnstorableInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed for slow connections (with Vary: Accept-Encoding). Since Django 4.2
+    # it pads each response at random against BREACH (the CSRF token and session travel in
+    # compressed pages). Below WhiteNoise, which serves static files compressed ahead of time,
+    # with a year's cache on their fingerprinted names: those never come through here.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +238,9 @@ LANGUAGES = [
     ("ar", _("Arabic")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the active language (Django's formats), with the platform's own
+# English and Arabic date formats (elearn/formats: one format per kind of date).
+FORMAT_MODULE_PATH = ["elearn.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -195,11 +195,11 @@ def describe_period(first: datetime.date | None, last: datetime.date | None) -> 
     languages build them differently)."""
     if first and last:
         return gettext("From %(first)s to %(last)s") % {
-            "first": date_format(first, "j F Y"),
-            "last": date_format(last, "j F Y"),
+            "first": date_format(first, "DATE_FORMAT"),
+            "last": date_format(last, "DATE_FORMAT"),
         }
     if first:
-        return gettext("From %(first)s") % {"first": date_format(first, "j F Y")}
+        return gettext("From %(first)s") % {"first": date_format(first, "DATE_FORMAT")}
     if last:
-        return gettext("Until %(last)s") % {"last": date_format(last, "j F Y")}
+        return gettext("Until %(last)s") % {"last": date_format(last, "DATE_FORMAT")}
     return gettext("All time")

@@ -14,8 +14,10 @@ from .access import (
 )
 from .catalogue import (
     CatalogueEntry,
+    RejoinTerms,
     get_course_page,
     get_course_with_outline,
+    get_rejoin_terms,
     list_catalogue,
     list_catalogue_entries,
     list_joinable_cohorts,
@@ -28,6 +30,7 @@ from .lesson_page import get_lesson_page, progress_for
 __all__ = [
     "CURRENT",
     "CatalogueEntry",
+    "RejoinTerms",
     "can_manage_cohort",
     "get_course_page",
     "get_course_with_outline",
@@ -35,6 +38,7 @@ __all__ = [
     "get_lesson_page",
     "get_managed_cohort",
     "get_my_learning",
+    "get_rejoin_terms",
     "list_catalogue",
     "list_catalogue_entries",
     "list_joinable_cohorts",

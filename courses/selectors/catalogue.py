@@ -2,7 +2,7 @@
 their outline and the cohorts one may join."""
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
@@ -111,6 +111,29 @@ def list_joinable_cohorts(course: Course) -> list[Cohort]:
     for cohort in cohorts:
         cohort.places_left = max(cohort.capacity - cohort.active, 0) if cohort.capacity else None
     return cohorts
+
+
+@dataclass(frozen=True)
+class RejoinTerms:
+    """What someone who leaves a cohort needs to come back to it by themselves: the checks
+    `enrol` makes on self-enrolment (courses.services.enrolment). Whoever manages the cohort can
+    enrol them again whatever these say."""
+
+    open_now: bool  # the course published, the cohort taking enrolments and not ended
+    needs_key: bool
+    places_limited: bool
+    ends_on: date | None
+
+
+def get_rejoin_terms(cohort: Cohort) -> RejoinTerms:
+    """What rejoining `cohort` after leaving it needs (see RejoinTerms); no query beyond the
+    cohort's course."""
+    return RejoinTerms(
+        open_now=cohort.course.published and cohort.enrolment_open and not cohort.has_ended(),
+        needs_key=bool(cohort.enrolment_key),
+        places_limited=cohort.capacity is not None,
+        ends_on=cohort.ends_on,
+    )
 
 
 def get_course_with_outline(user, slug):

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -45,7 +46,7 @@ def extend_due_date(
     if cohort_date is not None and due_on <= cohort_date:
         raise InvalidExtension(
             _("Choose a date after the cohort's due date (%(date)s).")
-            % {"date": cohort_date.isoformat()}
+            % {"date": date_format(cohort_date, "DATE_FORMAT")}
         )
     extension, _created = DueDateExtension.objects.update_or_create(
         enrolment=enrolment, module=module, defaults={"due_on": due_on, "granted_by": by}

@@ -145,7 +145,7 @@ class _FunderReport:
         doc.paragraph(data.period, size=12.5, bold=True, max_lines=2, after=5)
         for line in data.filters:
             doc.paragraph(line, size=10, max_lines=3, after=3)
-        generated = date_format(data.generated_on, "j F Y")
+        generated = date_format(data.generated_on, "DATE_FORMAT")
         doc.paragraph(_("Generated on %(date)s") % {"date": generated}, size=9, colour=MUTED,
                       after=18)  # fmt: skip
 

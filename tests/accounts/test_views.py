@@ -561,3 +561,66 @@ def test_sign_in_and_sign_up_pages_are_accessible(client, db, url_name):
     assert unlabelled == []
     assert outline.skip_link_targets == ["#main"]
     assert "main" in outline.ids
+
+
+class FormShape(HTMLParser):
+    """Each select's first option, and which fields and labels are marked required."""
+
+    def __init__(self):
+        super().__init__()
+        self.first_options, self.required_fields, self.marked_labels = {}, set(), set()
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in {"input", "select", "textarea"} and "required" in attrs:
+            self.required_fields.add(attrs["name"])
+        if tag == "select":
+            self._select = attrs["name"]
+        if tag == "option" and self._select and self._select not in self.first_options:
+            self.first_options[self._select] = attrs.get("value")
+            self._first = True
+        if tag == "label" and "required" in (attrs.get("class") or "").split():
+            self.marked_labels.add(attrs["for"].removeprefix("id_"))
+
+    def handle_data(self, data):
+        if getattr(self, "_first", False):
+            self.first_options[self._select] = (self.first_options[self._select], data)
+            self._first = False
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+@pytest.mark.parametrize(
+    "language,choose,note",
+    [
+        ("en", "Choose…", "are required."),
+        ("fr", "Choisir…", "sont obligatoires."),
+        ("es", "Elegir…", "son obligatorios."),
+        ("ar", "اختر…", "إلزامية."),
+    ],
+)
+def test_sign_up_selects_say_what_to_do_and_required_fields_are_marked(
+    client, db, language, choose, note
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("account_signup")).content.decode()
+    form = FormShape()
+    form.feed(page)
+
+    assert "---------" not in page
+    fields = {"country", "organisation_type", "preferred_language"}
+    assert {name: form.first_options[name] for name in fields} == {
+        "country": ("", choose),
+        "organisation_type": ("", choose),
+        "preferred_language": ("", choose),
+    }
+    required = {"email", "password1", "password2", "full_name", "organisation_type"}
+    assert required <= form.required_fields
+    assert form.marked_labels == form.required_fields  # the mark and `required` agree
+    assert "country" not in form.marked_labels
+    # The note explaining the mark comes before the first field.
+    assert note in page
+    assert page.index('class="required-note"') < page.index('name="email"')

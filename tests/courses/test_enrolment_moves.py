@@ -229,7 +229,9 @@ def test_leaving_a_completed_course_on_its_page_is_refused_and_changes_nothing(c
     before = stored(enrolment)
     client.force_login(enrolment.user)
 
-    response = client.post(reverse("course-withdraw", args=[course.slug]), follow=True)
+    response = client.post(
+        reverse("course-withdraw", args=[course.slug]), {"enrolment": enrolment.pk}, follow=True
+    )
 
     assert response.redirect_chain == [(course.get_absolute_url(), 302)]
     assert "A completed enrolment cannot be withdrawn." in response.content.decode()
@@ -249,7 +251,9 @@ def test_the_refusal_reads_in_the_readers_language(client, course, language, ref
     client.force_login(enrolment.user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
-    response = client.post(reverse("course-withdraw", args=[course.slug]), follow=True)
+    response = client.post(
+        reverse("course-withdraw", args=[course.slug]), {"enrolment": enrolment.pk}, follow=True
+    )
 
     assert refusal in response.content.decode()
 

@@ -1,6 +1,7 @@
 """Pages for enrolment and progress: the course page's enrolment section, the lesson page's
 Mark as complete, and My learning."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -179,7 +180,7 @@ def test_leaving_a_course_from_its_page_keeps_progress(client, participant, cour
     complete(participant, lessons_of(course)[0])
     client.force_login(participant)
 
-    response = client.post(withdraw_url(course), follow=True)
+    response = client.post(withdraw_url(course), {"enrolment": enrolment.pk}, follow=True)
     body = page(response)
 
     assert response.redirect_chain == [(course.get_absolute_url(), 302)]
@@ -197,7 +198,7 @@ def test_completed_course_cannot_be_left(client, participant, course):
     )
     client.force_login(participant)
 
-    body = page(client.post(withdraw_url(course), follow=True))
+    body = page(client.post(withdraw_url(course), {"enrolment": enrolment.pk}, follow=True))
 
     assert "A completed enrolment cannot be withdrawn." in body
     assert "You have completed this course." in body
@@ -268,6 +269,24 @@ def test_marking_a_lesson_complete_goes_on_to_the_next_lesson(client, participan
     assert response.status_code == 302
     assert response["Location"] == second.get_absolute_url()
     assert LessonCompletion.objects.filter(user=participant, lesson=first).exists()
+
+
+def test_the_next_lesson_says_the_one_before_was_marked_complete(client, participant, course):
+    first, second = lessons_of(course)[:2]
+    enrol_user(participant, course)
+    client.force_login(participant)
+
+    response = client.post(
+        complete_url(first), {"next_url": second.get_absolute_url()}, follow=True
+    )
+
+    assert response.redirect_chain == [(second.get_absolute_url(), 302)]
+    body = page(response)
+    status = re.search(r'<div class="wrap" role="status">(.*?)</div>', body, re.S)
+    assert status is not None  # announced by screen readers, before the lesson
+    assert f"Marked as complete: “\u2068{first.title}\u2069”." in status.group(1)
+    assert body.index('role="status"') < body.index('id="lesson-title"')
+    assert "Marked as complete" not in page(client.get(second.get_absolute_url()))  # said once
 
 
 @pytest.mark.parametrize(
@@ -479,7 +498,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, course, action):
     assert not LessonCompletion.objects.exists()
 
 
-@pytest.mark.parametrize("action", ["enrol", "withdraw", "complete"])
+@pytest.mark.parametrize("action", ["enrol", "complete"])
 def test_post_only_pages_refuse_get(client, participant, course, action):
     enrol_user(participant, course)
     url = {

@@ -224,7 +224,7 @@ def test_the_cohort_list_shows_a_cohorts_dates(client_for, cohort, facilitator):
 
     body = client_for(facilitator).get(reverse("facilitate-cohorts")).content.decode()
 
-    assert "March 2, 2026 to April 30, 2026" in body
+    assert "2 March 2026 to 30 April 2026" in body
 
 
 # Upload, preview, confirm
@@ -398,3 +398,20 @@ def test_every_page_has_one_h1_and_labelled_fields(client_for, cohort, upload, f
         assert_accessible_page(response)
     form = shape(client.get(urls(cohort, upload)["enrol"]))
     assert {"id_file", "id_addresses"} <= set(form.inputs) <= form.labels_for
+
+
+def test_the_cohort_list_labels_each_cell_so_that_rows_stack_as_cards_on_phones(client_for, db):
+    """On a narrow screen each row is a card (site.css, .stack-table): every cell says what it
+    is, and the row's actions stay in it, not off-screen to the side."""
+    facilitator = make_facilitator_user()
+    cohort = make_cohort(make_course(), name="Dakar 2026")
+    cohort.facilitators.add(facilitator)
+
+    page = client_for(facilitator).get(reverse("facilitate-cohorts")).content.decode()
+
+    assert '<table class="stack-table">' in page
+    for label in ("Course", "Dates", "Active", "Completed"):
+        assert f'data-label="{label}"' in page
+    row = page[page.index("<bdi>Dakar 2026</bdi>") : page.index("</tr>", page.index("Dakar"))]
+    assert reverse("facilitate-enrol", args=[cohort.pk]) in row
+    assert reverse("facilitate-cohort-certificates", args=[cohort.pk]) in row

@@ -391,7 +391,7 @@ def test_an_arabic_course_is_right_to_left_in_an_english_interface(client, arabi
     assertContains(review_page, f'<div class="prose" {content}>')
     assertContains(review_page, f"<span {content}>Right</span>", html=True)
     assertContains(review_page, f'<th scope="row" {content}>المبدأ</th>', html=True)
-    assertContains(review_page, f"<td {content}>الحماية</td>", html=True)
+    assertContains(review_page, f"<span {content}>الحماية</span>", html=True)  # in its cell
 
 
 # --- The API ---------------------------------------------------------------------------------
