@@ -130,7 +130,10 @@ def _build(site: Site) -> None:
     from quizzes.services import start_attempt, submit_attempt
     from tests.factories import make_cohort, make_facilitator_user, make_user
 
-    for folder in ("procurement-human-rights-foundations", "procurement-human-rights-foundations-ar"):
+    for folder in (
+        "procurement-human-rights-foundations",
+        "procurement-human-rights-foundations-ar",
+    ):
         import_course_package(DEMO / folder)
     course = Course.objects.get(slug="procurement-human-rights-foundations")
     quizzes = {quiz.slug: quiz for quiz in Quiz.objects.filter(course=course)}

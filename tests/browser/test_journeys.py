@@ -36,9 +36,11 @@ FOCUS_STOP = """async () => {
     element: el.outerHTML.slice(0, 120),
     visible: visible && focused !== unfocused,
     // within a pixel: the browser scrolls to fractional positions
-    inViewport: box.top > -1 && box.left > -1 && box.bottom < innerHeight + 1 && box.right < innerWidth + 1,
+    inViewport: box.top > -1 && box.left > -1
+      && box.bottom < innerHeight + 1 && box.right < innerWidth + 1,
     covered: !(hit && (hit === el || el.contains(hit))),
-    covering: (hit ? hit.outerHTML.slice(0, 60) : "nothing") + ` at ${Math.round(box.top)}-${Math.round(box.bottom)} of ${innerHeight}`,
+    covering: (hit ? hit.outerHTML.slice(0, 60) : "nothing")
+      + ` at ${Math.round(box.top)}-${Math.round(box.bottom)} of ${innerHeight}`,
   };
 }"""
 

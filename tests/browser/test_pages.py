@@ -49,8 +49,12 @@ def _cases(known):
                 marks = []
                 reason = known.get((role, page, language)) or known.get((role, page, "*"))
                 if reason:
-                    marks.append(pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}"))
-                yield pytest.param(role, page, language, id=f"{role}-{page}-{language}", marks=marks)
+                    marks.append(
+                        pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}")
+                    )
+                yield pytest.param(
+                    role, page, language, id=f"{role}-{page}-{language}", marks=marks
+                )
 
 
 def _open(site, browser, role, page_name, language, width):

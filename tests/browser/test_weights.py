@@ -69,7 +69,7 @@ def production_server(site, tmp_path_factory):
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(url + "/", timeout=2)
+                urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310 (http, ours)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -83,13 +83,19 @@ def _cases():
     for name in PAGES:
         for visit in BUDGETS:
             reason = KNOWN.get((name, visit))
-            marks = [pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}")] if reason else []
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}")]
+                if reason
+                else []
+            )
             yield pytest.param(name, visit, id=f"{name}-{visit}", marks=marks)
 
 
 @pytest.fixture(scope="package")
 def weights(site, browser, production_server):
-    cookies = [{"name": "sessionid", "value": site.sessions["participant"], "url": production_server}]
+    cookies = [
+        {"name": "sessionid", "value": site.sessions["participant"], "url": production_server}
+    ]
     measured = {
         name: measure_page_weight(browser, production_server + site.paths[path], cookies)
         for name, path in {"catalogue": "catalogue", "lesson": "lesson", "quiz": "attempt"}.items()

@@ -20,7 +20,9 @@ def measure_page_weight(browser, url: str, cookies: list[dict]) -> dict[str, int
     devtools = context.new_cdp_session(page)
     devtools.send("Network.enable")
     received = []
-    devtools.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    devtools.on(
+        "Network.loadingFinished", lambda event: received.append(event["encodedDataLength"])
+    )
     weights = {}
     try:
         for visit in ("first", "repeat"):
@@ -39,11 +41,10 @@ def format_weights(weights: dict[str, dict[str, int]]) -> list[str]:
     """One line per page: bytes on the first and repeat visit, beside their budgets."""
     lines = []
     for name, each in weights.items():
-        marks = {
-            visit: "ok" if each[visit] <= BUDGETS[visit] else "OVER" for visit in ("first", "repeat")
-        }
-        lines.append(
-            f"  {name:<12}first {each['first']:>7,} B (budget {BUDGETS['first']:,}, {marks['first']})"
-            f"   repeat {each['repeat']:>7,} B (budget {BUDGETS['repeat']:,}, {marks['repeat']})"
-        )
+        figures = [
+            f"{visit} {each[visit]:>7,} B (budget {BUDGETS[visit]:,}, "
+            f"{'ok' if each[visit] <= BUDGETS[visit] else 'OVER'})"
+            for visit in ("first", "repeat")
+        ]
+        lines.append(f"  {name:<12}" + "   ".join(figures))
     return lines
