@@ -57,6 +57,24 @@ def _cases(known):
                 )
 
 
+# Elements reaching past the screen's edges outside any box that scrolls or clips them: in a
+# right-to-left page, what overflows to the right is cut off without making the page wider.
+CUT_OFF = """() => {
+  const width = document.documentElement.clientWidth;
+  const cut = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || (box.left > -1 && box.right < width + 1)) continue;
+    let parent = el.parentElement, held = getComputedStyle(el).position === "fixed";
+    for (; parent && !held && parent !== document.body; parent = parent.parentElement) {
+      held = getComputedStyle(parent).overflowX !== "visible";
+    }
+    if (!held) cut.push(el.outerHTML.slice(0, 80));
+  }
+  return cut.slice(0, 5);
+}"""
+
+
 def _open(site, browser, role, page_name, language, width):
     context = site.context(browser, role=role, language=language, width=width)
     page = context.new_page()
@@ -90,5 +108,6 @@ def test_page_fits_a_360px_screen(site, browser, role, page_name, language):
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], f"{page_name} is {widths[0]} px wide on a 360 px screen"
+    assert page.evaluate(CUT_OFF) == [], f"{page_name}: cut off at 360 px"
     assert site.foreign_requests(context) == []
     context.close()
