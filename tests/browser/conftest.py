@@ -123,6 +123,7 @@ def _build(site: Site) -> None:
 
     from certificates.services import issue_certificates
     from courses.models import Course, EnrolmentStatus
+    from courses.services.bulk import preview_enrolment_upload
     from courses.services.enrolment import enrol
     from courses.services.messages import new_request_key, send_cohort_message
     from courses.services.packages import import_course_package
@@ -176,6 +177,10 @@ def _build(site: Site) -> None:
         enrol(site.journey_users[journey], cohort)
     site.quiz_ids = {"every type": every_type.pk, "timed": timed.pk}
 
+    upload = preview_enrolment_upload(
+        cohort, "newcomer@example.org\nfatou.sarr@example.org\n", by=facilitator
+    )
+
     site.users = {"participant": participant, "facilitator": facilitator, "admin": admin}
     for role, user in site.users.items():
         client = Client()
@@ -205,6 +210,7 @@ def _build(site: Site) -> None:
         "new message": reverse("facilitate-message-new", args=[cohort.pk]),
         "message": reverse("facilitate-message", args=[cohort.pk, message.pk]),
         "enrol": reverse("facilitate-enrol", args=[cohort.pk]),
+        "enrol preview": reverse("facilitate-enrol-preview", args=[cohort.pk, upload.token]),
         "cohort quizzes": reverse("facilitate-cohort-quizzes", args=[cohort.pk]),
         "quiz analysis": reverse("facilitate-quiz-analysis", args=[cohort.pk, every_type.pk]),
         "certificates": reverse("facilitate-cohort-certificates", args=[cohort.pk]),

@@ -26,7 +26,7 @@ PAGES = {
     ],
     "facilitator": [
         "catalogue", "cohorts", "dashboard", "participant", "messages", "new message", "message",
-        "enrol", "cohort quizzes", "quiz analysis", "certificates",
+        "enrol", "enrol preview", "cohort quizzes", "quiz analysis", "certificates",
     ],
     "admin": [
         "catalogue", "course", "dashboard", "quiz analysis, all cohorts", "statistics",
