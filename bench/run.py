@@ -45,6 +45,9 @@ Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
   target of 150 ms (bench/dashboard.py); SQL queries per request. `--profile dashboard` adds a
   cProfile of in-process page requests and the plans of the dashboard's queries.
 
+- `pages`: bytes a participant's browser receives for the catalogue, a lesson and a quiz, first
+  and repeat visit, beside their budgets (first <= 30 KB, repeat <= 16 KB; bench/pages.py).
+
 A scenario takes the `Bench` (bench/harness.py: session_headers(), target(),
 size_matched_reference(), compare() for repeated GETs, compare_lists() for requests sent once)
 and prints its figures. Data builders are in bench/data.py, load tools in bench/load.py (with
@@ -79,12 +82,14 @@ from bench.harness import (  # noqa: E402
     setup_django,
 )
 from bench.load import choose_load_tool  # noqa: E402
+from bench.pages import pages  # noqa: E402
 from bench.reports import reports  # noqa: E402
 from bench.scenarios import PROFILES, SCENARIOS  # noqa: E402
 
 # The statistics page (bench/reports.py): `bench/run.py reports` runs it alone; the exports of
-# the same rows (bench/exports.py): `bench/run.py exports`.
-SCENARIOS = {**SCENARIOS, "reports": reports, "exports": exports}
+# the same rows (bench/exports.py): `bench/run.py exports`; page weights (bench/pages.py):
+# `bench/run.py pages`.
+SCENARIOS = {**SCENARIOS, "reports": reports, "exports": exports, "pages": pages}
 
 
 def _profile(path_for_profile: str) -> None:

@@ -429,6 +429,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files come from drf-spectacular-sidecar, served by us: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts each one inside its operation's toggle button, a link in a
+    # button that screen readers do not announce and keyboards reach twice (axe, tests/browser).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     # Course.language and User.preferred_language share one choice set: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "elearn.settings.LANGUAGES",
