@@ -51,6 +51,7 @@ class Site:
     quiz_ids: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
+    lessons: list = field(default_factory=list)  # (path, title) of the course's first lessons
 
     @property
     def host(self) -> str:
@@ -172,7 +173,7 @@ def _build(site: Site) -> None:
 
     # Each journey signs in and takes a quiz: one participant each, so none resumes another's.
     site.journey_users = {}
-    for journey in ("keyboard every type", "keyboard timed", "no javascript"):
+    for journey in ("keyboard every type", "keyboard timed", "no javascript", "offline"):
         site.journey_users[journey] = make_user(full_name=f"Journey: {journey}")
         enrol(site.journey_users[journey], cohort)
     site.quiz_ids = {"every type": every_type.pk, "timed": timed.pk}
@@ -187,6 +188,10 @@ def _build(site: Site) -> None:
         client.force_login(user)
         site.sessions[role] = client.cookies["sessionid"].value
     lesson = course.modules.first().lessons.first()
+    site.lessons = [
+        (each.get_absolute_url(), each.title)
+        for each in course.modules.first().lessons.order_by("order")[:3]
+    ]
     site.paths = {
         "catalogue": reverse("home"),
         "course": course.get_absolute_url(),

@@ -92,14 +92,7 @@ def _answer_by_keyboard(answered):
 
 JOURNEY_QUIZZES = [
     pytest.param("every type", id="untimed"),
-    pytest.param(
-        "timed",
-        id="timed",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="fixed on branch ux: the timed quiz's sticky countdown covers the focused field",
-        ),
-    ),
+    pytest.param("timed", id="timed"),  # its sticky countdown must never cover the focus
 ]
 
 

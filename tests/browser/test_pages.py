@@ -34,27 +34,12 @@ PAGES = {
     ],
 }  # fmt: skip
 
-# Known failures being fixed on another branch: (role, page, language) -> the item. strict, so
-# the case turns red when the fix lands and the mark is removed at the merge.
-KNOWN_AXE = {}
-KNOWN_360 = {
-    ("facilitator", "enrol", "en"): "the enrol page's example block scrolls sideways at 360 px",
-}
 
-
-def _cases(known):
+def _cases():
     for role, pages in PAGES.items():
         for page in pages:
             for language in LANGUAGES:
-                marks = []
-                reason = known.get((role, page, language)) or known.get((role, page, "*"))
-                if reason:
-                    marks.append(
-                        pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}")
-                    )
-                yield pytest.param(
-                    role, page, language, id=f"{role}-{page}-{language}", marks=marks
-                )
+                yield pytest.param(role, page, language, id=f"{role}-{page}-{language}")
 
 
 # Elements reaching past the screen's edges outside any box that scrolls or clips them: in a
@@ -88,7 +73,7 @@ def _open(site, browser, role, page_name, language, width):
     return context, page
 
 
-@pytest.mark.parametrize(("role", "page_name", "language"), list(_cases(KNOWN_AXE)))
+@pytest.mark.parametrize(("role", "page_name", "language"), list(_cases()))
 def test_page_has_no_accessibility_violation(site, browser, role, page_name, language):
     context, page = _open(site, browser, role, page_name, language, 1280)
     if page_name == "api docs":  # an operation opened, ready to try, as well
@@ -104,7 +89,7 @@ def test_page_has_no_accessibility_violation(site, browser, role, page_name, lan
     context.close()
 
 
-@pytest.mark.parametrize(("role", "page_name", "language"), list(_cases(KNOWN_360)))
+@pytest.mark.parametrize(("role", "page_name", "language"), list(_cases()))
 def test_page_fits_a_360px_screen(site, browser, role, page_name, language):
     context, page = _open(site, browser, role, page_name, language, 360)
     widths = page.evaluate(

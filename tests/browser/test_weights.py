@@ -19,7 +19,6 @@ pytestmark = pytest.mark.usefixtures("db")  # the test database, no transaction 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Known failures being fixed on another branch (strict: red when the fix lands).
-KNOWN = {("quiz", "repeat"): "GZip of HTML (the quiz page's HTML alone is over 16 KB)"}
 
 
 def _database_url() -> str:
@@ -82,13 +81,7 @@ def production_server(site, tmp_path_factory):
 def _cases():
     for name in PAGES:
         for visit in BUDGETS:
-            reason = KNOWN.get((name, visit))
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=f"fixed on branch ux: {reason}")]
-                if reason
-                else []
-            )
-            yield pytest.param(name, visit, id=f"{name}-{visit}", marks=marks)
+            yield pytest.param(name, visit, id=f"{name}-{visit}")
 
 
 @pytest.fixture(scope="package")
