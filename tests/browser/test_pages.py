@@ -18,11 +18,11 @@ AXE_OPTIONS = {
 PAGES = {
     "anonymous": [
         "catalogue", "course", "sign-up", "sign-in", "password reset", "verify",
-        "verify result", "api docs",
+        "verify result", "api docs", "privacy", "offline",
     ],
     "participant": [
         "catalogue", "course", "lesson", "quiz", "attempt", "timed attempt", "review",
-        "my learning", "profile", "api docs",
+        "my learning", "profile", "api docs", "leave course", "delete account", "privacy",
     ],
     "facilitator": [
         "catalogue", "cohorts", "dashboard", "participant", "messages", "new message", "message",
