@@ -42,6 +42,18 @@ def _default_language_after_each_test():
 
 
 @pytest.fixture
+def media_on_disk(settings, tmp_path):
+    """Stored files (certificate PDFs, ZIPs, logos) go to this test's own folder, on the file
+    system."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def failing_mail_server(settings):
     """failing_mail_server(errors): from now on the mail server answers each message with the
     next error of the list `errors` (None, or the list used up: accepted), or with what

@@ -3,6 +3,11 @@ import pytest
 from tests.xapi.stub_store import PASSWORD, USERNAME, StubStore
 
 
+@pytest.fixture(autouse=True)
+def _media(media_on_disk):
+    """Certificates issued here are written to this test's own folder."""
+
+
 @pytest.fixture
 def store(settings):
     """A learning record store the platform is configured to send to (tests/xapi/stub_store.py)."""

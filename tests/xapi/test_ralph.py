@@ -105,15 +105,6 @@ def ralph(settings, tmp_path):
     shutil.rmtree(tmp_path / "ralph", ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-
-
 def test_a_way_through_a_course_reaches_the_store_exactly_once_across_an_outage(ralph, db):
     course = make_course(modules=1, lessons_per_module=2, title="Droits humains et achats")
     quiz = make_quiz(module=course.modules.get(), slug="check", questions=2)

@@ -20,15 +20,6 @@ from xapi.models import Statement
 from xapi.services import FIRST_WAIT, KEEP_SENT, purge_sent_statements, send_pending_statements
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-
-
 @pytest.fixture
 def course(db):
     """Two modules: two lessons in the first, one lesson and a two-question quiz in the second."""
