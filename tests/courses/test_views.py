@@ -1,3 +1,4 @@
+import gzip
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -215,10 +216,18 @@ def test_outline_follows_every_change_to_the_course_structure(client, course, ad
     assert new.get_absolute_url() not in client.get(url).content.decode()
 
 
-def test_site_css_and_js_together_stay_under_30_kb():
+def test_site_css_and_js_as_served_take_at_most_half_the_first_visit_budget():
+    """Every stylesheet and script of the site, gzip-compressed as WhiteNoise serves them,
+    leave at least half of a first visit's 30 KB budget (issue 11) to the page itself. Raw
+    sizes say less: what crosses the network is compressed (tests/browser/test_weights.py
+    measures whole pages in a browser)."""
     static = Path(settings.BASE_DIR) / "static"
-    total = sum(p.stat().st_size for p in static.rglob("*") if p.suffix in {".css", ".js"})
-    assert total < 30 * 1024
+    served = {
+        path.name: len(gzip.compress(path.read_bytes(), compresslevel=9))
+        for path in static.rglob("*")
+        if path.suffix in {".css", ".js"}
+    }
+    assert sum(served.values()) <= 15_000, served
 
 
 @pytest.mark.parametrize("language,direction", [("ar", "rtl"), ("fr", "ltr"), ("es", "ltr")])
