@@ -85,6 +85,8 @@ def privacy_notice(request):
         {
             "retention_months": settings.ACTIVITY_RETENTION_MONTHS,
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+            "learning_records_sent": bool(settings.XAPI_LRS_URL),
+            "learning_records_by_email": settings.XAPI_ACTOR_EMAIL,
         },
     )
 

@@ -581,6 +581,23 @@ def test_the_privacy_notice_is_public_and_linked_from_every_page(client, setting
     assert f'href="{reverse("privacy")}"' in home
 
 
+def test_the_privacy_notice_says_whether_learning_records_leave_and_how_they_name_you(
+    client, settings
+):
+    settings.XAPI_LRS_URL = ""
+    html = client.get(reverse("privacy")).content.decode()
+    assert "learning record store" not in html
+    assert "kept on your device" in html  # offline copies of lessons, always
+
+    settings.XAPI_LRS_URL = "https://lrs.example.org/xAPI/"
+    html = client.get(reverse("privacy")).content.decode()
+    assert "learning record store" in html and "by a number" in html
+
+    settings.XAPI_ACTOR_EMAIL = True
+    html = client.get(reverse("privacy")).content.decode()
+    assert "by your email address" in html
+
+
 @pytest.mark.parametrize(
     ("language", "heading"),
     [("fr", "Politique de confidentialité"), ("es", "Aviso de privacidad"),
