@@ -119,6 +119,11 @@ class Cohort(models.Model):
             return False
         return self.ends_on < timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
+    def accepts_self_enrolment(self) -> bool:
+        """Whether participants may enrol themselves now (a key and a free place apart): the
+        course published, enrolment open, the cohort not ended."""
+        return self.course.published and self.enrolment_open and not self.has_ended()
+
     @property
     def holds_certificates(self) -> bool:
         """Whether completions wait for the cohort to close before a certificate is issued."""

@@ -129,7 +129,7 @@ def get_rejoin_terms(cohort: Cohort) -> RejoinTerms:
     """What rejoining `cohort` after leaving it needs (see RejoinTerms); no query beyond the
     cohort's course."""
     return RejoinTerms(
-        open_now=cohort.course.published and cohort.enrolment_open and not cohort.has_ended(),
+        open_now=cohort.accepts_self_enrolment(),
         needs_key=bool(cohort.enrolment_key),
         places_limited=cohort.capacity is not None,
         ends_on=cohort.ends_on,

@@ -116,10 +116,10 @@ def enrol(
 
 
 def _check_self_enrolment(user: User, cohort: Cohort, key: str | None) -> None:
-    if not cohort.course.published or not cohort.enrolment_open:
+    if not cohort.accepts_self_enrolment():
+        if cohort.course.published and cohort.enrolment_open:  # open, but over
+            raise EnrolmentClosed(_("This cohort has ended."))
         raise EnrolmentClosed()
-    if cohort.has_ended():
-        raise EnrolmentClosed(_("This cohort has ended."))
     if cohort.enrolment_key and not secrets.compare_digest(
         (key or "").strip().encode(), cohort.enrolment_key.encode()
     ):
