@@ -27,13 +27,19 @@ def arabic_true_false(db):
     return quiz
 
 
+def open_attempt(client, quiz):
+    """A new participant of the quiz's course, signed in on `client`, with an attempt started."""
+    user = make_user()
+    enrol(user, quiz.course.cohorts.get())
+    client.force_login(user)
+    attempt, _created = start_attempt(user, quiz)
+    return attempt
+
+
 def test_true_and_false_are_in_the_course_language_in_an_english_interface(
     client, arabic_true_false
 ):
-    user = make_user()
-    enrol(user, arabic_true_false.course.cohorts.get())
-    client.force_login(user)
-    attempt, _created = start_attempt(user, arabic_true_false)
+    attempt = open_attempt(client, arabic_true_false)
 
     form = client.get(reverse("attempt-detail", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="en")
     submit_attempt(attempt.user, attempt.pk, answers={})
@@ -65,11 +71,8 @@ def english_quiz(db):
 def test_in_an_arabic_interface_an_english_question_keeps_its_prompt_and_choices_together(
     client, english_quiz
 ):
-    user = make_user()
-    enrol(user, english_quiz.course.cohorts.get())
-    client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    attempt, _created = start_attempt(user, english_quiz)
+    attempt = open_attempt(client, english_quiz)
 
     page = client.get(reverse("attempt-detail", args=[attempt.pk])).content.decode()
 
@@ -85,12 +88,9 @@ def test_in_an_arabic_interface_an_english_question_keeps_its_prompt_and_choices
 def test_in_an_arabic_interface_the_review_labels_each_match_for_narrow_screens(
     client, english_quiz
 ):
-    user = make_user()
-    enrol(user, english_quiz.course.cohorts.get())
-    client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
-    attempt, _created = start_attempt(user, english_quiz)
-    submit_attempt(user, attempt.pk, answers={})
+    attempt = open_attempt(client, english_quiz)
+    submit_attempt(attempt.user, attempt.pk, answers={})
 
     page = client.get(reverse("attempt-detail", args=[attempt.pk])).content.decode()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.xapi.stub_store import PASSWORD, USERNAME, StubStore
+from tests.xapi.store_in_thread import PASSWORD, USERNAME, StoreInThread
 
 
 @pytest.fixture(autouse=True)
@@ -10,9 +10,9 @@ def _media(media_on_disk):
 
 @pytest.fixture
 def store(settings):
-    """A learning record store the platform is configured to send to (tests/xapi/stub_store.py)."""
-    stub = StubStore()
-    settings.XAPI_LRS_URL = stub.url
+    """A learning record store the platform sends to (tests/xapi/store_in_thread.py)."""
+    store_ = StoreInThread()
+    settings.XAPI_LRS_URL = store_.url
     settings.XAPI_LRS_USERNAME, settings.XAPI_LRS_PASSWORD = USERNAME, PASSWORD
-    yield stub
-    stub.close()
+    yield store_
+    store_.close()

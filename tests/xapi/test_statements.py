@@ -1,6 +1,6 @@
 """xAPI statements: what each event records in the outbox, and sending it to a store.
 
-Events go through the platform's services and pages; the store is tests/xapi/stub_store.py
+Events go through the platform's services and pages; the store is tests/xapi/store_in_thread.py
 (test_ralph.py runs the same journey against a real one)."""
 
 from datetime import timedelta

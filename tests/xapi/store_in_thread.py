@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 USERNAME, PASSWORD = "elearn", "store-secret"
 
 
-class StubStore:
+class StoreInThread:
     def __init__(self):
         self.statements: dict[str, dict] = {}
         self.requests: list[list[dict]] = []  # the batches received, accepted or not
