@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "certificates",
     "reports",
     "xapi",
+    "lti_tool",
+    "lti",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +344,15 @@ CELERY_BEAT_SCHEDULE = {
     "send-xapi-statements": {
         "task": "xapi.tasks.send_statements_task",
         "schedule": 60.0,
+    },
+    # LTI scores (AGS) whose sending failed or whose task was lost (nothing without LTI).
+    "send-lti-scores": {
+        "task": "lti.tasks.send_scores_task",
+        "schedule": 60.0,
+    },
+    "purge-lti-nonces": {
+        "task": "lti.tasks.purge_used_nonces_task",
+        "schedule": 86400.0,
     },
     "purge-sent-xapi-statements": {
         "task": "xapi.tasks.purge_sent_statements_task",

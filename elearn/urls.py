@@ -21,6 +21,8 @@ urlpatterns = [
     path("facilitate/", include("courses.facilitator_urls")),
     path("reports/", include("reports.urls")),
     path("facilitate/", include("quizzes.facilitator_urls")),
+    path("facilitate/", include("lti.facilitator_urls")),
+    path("lti/", include("lti.urls")),
     path("privacy/", privacy_notice, name="privacy"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

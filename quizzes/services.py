@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
 from courses.services.progress import record_active_month, record_quiz_result
+from lti.scores import record_quiz_score
 from xapi.statements import record_attempt_graded, record_attempt_started
 
 from .exceptions import (
@@ -241,6 +242,7 @@ def _submit(
                 ]
             )
             record_attempt_graded(attempt, questions)
+            record_quiz_score(attempt)
             completed = record_quiz_result(
                 attempt.user_id, attempt.quiz.course_id, passed=grade.passed
             )

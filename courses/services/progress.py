@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
+from lti.scores import record_course_score
 from quizzes.models import Attempt, Quiz
 from xapi.statements import record_course_completed, record_lesson_completed, record_lesson_opened
 
@@ -261,6 +262,7 @@ def _complete(enrolment: Enrolment) -> bool:
     if not enrolment.complete():
         return False
     record_course_completed(enrolment)
+    record_course_score(enrolment)
     enrolment_id = enrolment.pk
     transaction.on_commit(
         lambda: course_completed.send(sender=Enrolment, enrolment_id=enrolment_id)
