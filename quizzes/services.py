@@ -165,8 +165,9 @@ def submit_attempt(
     deadline has passed: then only what was saved before it is graded. A second submission
     raises AlreadySubmitted, except the same one replayed (Attempt.submit). Notes the
     participant's activity; a pass may complete their enrolment (record_quiz_result), in the
-    same transaction. Reads the attempt and its questions once: five statements after a pass,
-    in one transaction (six when the pass completes the course).
+    same transaction; the score goes to the participant's LTI grade links, if any
+    (lti.scores). Reads the attempt and its questions once: six statements after a pass, in
+    one transaction (eight when the pass completes the course).
     """
     return _submit(attempt_id, user=user, answers=answers, now=now or timezone.now())
 
