@@ -31,7 +31,7 @@ def test_the_roster_enrols_learners_and_names_instructors_facilitators(platform,
     make_user(email="unverified@example.org", verified=False)
     platform.members = [
         platform.member("teacher-1", "teacher@example.org", "Teacher One", roles=[INSTRUCTOR]),
-        platform.member("teacher-2", "second.teacher@example.org", "Teacher Two", roles=[INSTRUCTOR]),
+        platform.member("teacher-2", "teacher.2@example.org", "Teacher 2", roles=[INSTRUCTOR]),
         platform.member("learner-1", "amina.diallo@example.org", "Amina Diallo"),
         platform.member("learner-2", "kofi@example.org", "Kofi Mensah"),
         platform.member("learner-3", "gone@example.org", "Gone", status="Inactive"),
@@ -44,7 +44,7 @@ def test_the_roster_enrols_learners_and_names_instructors_facilitators(platform,
     enrolled = set(Enrolment.objects.filter(cohort=cohort).values_list("user__email", flat=True))
     assert enrolled == {"amina.diallo@example.org", "kofi@example.org"}
     facilitators = set(cohort.facilitators.values_list("email", flat=True))
-    assert facilitators == {"teacher@example.org", "second.teacher@example.org"}
+    assert facilitators == {"teacher@example.org", "teacher.2@example.org"}
     assert (outcome.enrolled, outcome.facilitators, outcome.unchanged) == (2, 1, 1)
     assert len(outcome.skipped) == 2  # the unverified address, the missing one
     assert not User.objects.filter(email="gone@example.org").exists()
