@@ -3,6 +3,7 @@ addresses to paste into the platform; the cohort links (with the roster sync), g
 the scores outbox."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from lti_tool.admin import LtiDeploymentInline, LtiRegistrationAdmin
@@ -33,6 +34,8 @@ admin.site.unregister(LtiRegistration)
 class RegistrationAdmin(LtiRegistrationAdmin):
     change_form_template = "admin/lti/registration_change_form.html"
     inlines = [DeploymentInline]
+    # A platform's addresses typed without a scheme are HTTPS (Django 6's default already).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         key = ensure_tool_key()

@@ -1,5 +1,5 @@
-"""Who may reach what: every page under /facilitate/ and /reports/ and every API operation with a
-cohort's or participants' data, for each kind of visitor, as one table (MATRIX).
+"""Who may reach what: every page under /facilitate/, /reports/ and /lti/ and every API operation
+with a cohort's or participants' data, for each kind of visitor, as one table (MATRIX).
 
 The rule: an anonymous visitor is sent to sign in (pages) or refused with 401 and the token's
 challenge (the API); someone signed in for whom the data is out of reach is told "not found"
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from lti_tool.models import LtiRegistration, LtiUser
 from rest_framework.test import APIClient
 
 from certificates.models import BatchKind, BatchStatus, Certificate, CertificateBatch
@@ -38,6 +39,7 @@ from courses.models import (
 from courses.services.bulk import preview_enrolment_upload
 from courses.services.messages import send_cohort_message
 from courses.services.progress import record_lesson_completion
+from lti.models import CohortLink
 from quizzes.models import Quiz
 from quizzes.services import start_attempt, submit_attempt
 from reports.exports.jobs import request_export, run_export
@@ -84,6 +86,7 @@ PARAMETERS = {
     "id": "the course's quiz",  # /api/v1/quizzes/{id}/statistics/
     "job_id": "the staff member's finished export",
     "export_id": "the staff member's finished export",
+    "registration_uuid": "an LTI platform's registration",
 }
 # A small export of the cohort's progress matrix, which the cohort's facilitators may have.
 EXPORT_FORM = {"kind": "cohort_progress", "format": "csv", "cohort": "{cohort_id}"}
@@ -132,6 +135,24 @@ MATRIX = {
         Row(IN,    404,   404,   200,   404,   200,   200),
     ("GET", "/facilitate/quizzes/<int:quiz_id>/"):  # every cohort's attempts: admins only
         Row(IN,    404,   404,   404,   404,   200,   200),
+    ("GET", "/facilitate/cohorts/<int:cohort_id>/lti/"):  # its platform courses (none here)
+        Row(IN,    404,   404,   200,   404,   200,   200),
+    ("POST", "/facilitate/cohorts/<int:cohort_id>/lti/"):  # no platform course chosen: 400
+        Row(IN,    404,   404,   400,   404,   400,   400),
+
+    # The LTI tool's doors: platforms reach them without a session; what they answer to
+    # anyone without a platform's signed launch. Deep linking needs an instructor's launch.
+    #       anon   p_here p_else f_here f_else staff  other_staff
+    ("GET", "/lti/jwks/"):  # the tool's public keys
+        Row(200,   200,   200,   200,   200,   200,   200),
+    ("GET", "/lti/login/<uuid:registration_uuid>/"):  # no issuer or login hint: refused
+        Row(400,   400,   400,   400,   400,   400,   400),
+    ("POST", "/lti/launch/"):  # no id_token: refused, nobody signed in
+        Row(400,   400,   400,   400,   400,   400,   400),
+    ("GET", "/lti/deep-linking/"):  # no deep linking launch in this session
+        Row(IN,    404,   404,   404,   404,   404,   404),
+    ("POST", "/lti/deep-linking/"):
+        Row(IN,    404,   404,   404,   404,   404,   404),
 
     # Reports: admins only, but one's own exports.
     #       anon   p_here p_else f_here f_else staff  other_staff
@@ -173,7 +194,7 @@ MATRIX = {
 }
 # fmt: on
 
-PAGE_PREFIXES = ("facilitate/", "reports/")
+PAGE_PREFIXES = ("facilitate/", "reports/", "lti/")
 API_PREFIXES = ("/api/v1/cohorts/{", "/api/v1/messages/", "/api/v1/reports/", "/api/v1/exports/")
 API_OPERATIONS = {"/api/v1/quizzes/{id}/statistics/"}
 HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
@@ -303,6 +324,12 @@ def _build_scenario() -> Scenario:
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
 
+    registration = LtiRegistration.objects.create(
+        name="A platform", issuer="https://platform.example.org", client_id="elearn",
+        auth_url="https://platform.example.org/auth", token_url="https://platform.example.org/token",
+        keyset_url="https://platform.example.org/jwks",
+    )  # fmt: skip
+
     ids = {
         "cohort_id": here.pk,
         "enrolment_id": enrolment.pk,
@@ -313,6 +340,7 @@ def _build_scenario() -> Scenario:
         "id": quiz.pk,
         "job_id": job.pk,
         "export_id": job.pk,
+        "registration_uuid": registration.uuid,
     }
     assert ids.keys() == PARAMETERS.keys()
     return Scenario(users=users, ids=ids)
@@ -338,6 +366,8 @@ def _state() -> dict[str, int]:
         "certificate batches": CertificateBatch.objects.count(),
         "certificates": Certificate.objects.count(),
         "export jobs": ExportJob.objects.count(),
+        "LTI users": LtiUser.objects.count(),
+        "LTI cohort links": CohortLink.objects.count(),
     }
 
 
