@@ -5,7 +5,8 @@ What deletion erases and what it keeps (the one place that decides):
 - erased: email address (replaced by one that can never receive mail), name, organisation,
   language, password, allauth email addresses, sessions, API tokens, invitations to the
   address, lesson visits, the addresses of messages received, free-text quiz answers, roles
-  (facilitator group, cohorts facilitated), certificates not issued yet;
+  (facilitator group, cohorts facilitated), certificates not issued yet, what LTI platforms
+  said about them (their name, email and id there, where their scores go, scores not sent);
 - kept, anonymised: the account row (marked deleted, unable to sign in) with its country and
   organisation type, enrolments, lesson completions, quiz attempts' choices and grades and the
   months of activity: what statistics count, so that reports are the same before and after;
@@ -26,6 +27,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
+from lti_tool.models import LtiUser
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services.issuing import verification_url
@@ -213,6 +215,7 @@ def delete_account(user: User, *, password: str) -> None:
     EmailAddress.objects.filter(user=user).delete()  # and their confirmations
     Invitation.objects.filter(email__iexact=address).delete()
     AuthToken.objects.filter(user=user).delete()
+    LtiUser.objects.filter(auth_user=user).delete()  # and their grade links and scores
     _delete_sessions_of(user)
     LessonVisit.objects.filter(user=user).delete()
     deliveries = MessageDelivery.objects.filter(enrolment__user=user)

@@ -230,3 +230,21 @@ def test_a_login_initiation_from_an_unknown_platform_is_refused(client, registra
 def test_the_key_set_names_the_tools_public_key(client, platform):
     keys = client.get("/lti/jwks/").json()["keys"]
     assert len(keys) == 1 and keys[0]["alg"] == "RS256" and "d" not in keys[0]
+
+
+def test_deleting_the_account_erases_what_the_platform_said_about_the_person(
+    client, platform, registration, course
+):
+    from accounts.services.privacy import delete_account
+
+    run_launch(client, platform, registration, custom=_custom(course))
+    user = User.objects.get(email=EMAIL)
+    user.set_password("set-by-password-reset-42")  # made by a launch, it had none
+    user.save()
+    delete_account(user, password="set-by-password-reset-42")
+    assert not LtiUser.objects.exists() and not GradeLink.objects.exists()
+    # Launching again makes a new account: the deleted one never signs in again.
+    client.logout()
+    response, _token, _state = run_launch(client, platform, registration, custom=_custom(course))
+    assert response.status_code == 302
+    assert User.objects.get(email=EMAIL).pk != user.pk
