@@ -15,11 +15,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.signing import BadSignature
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from lti_tool.models import Key, LtiDeployment
@@ -30,8 +32,8 @@ from elearn.errors import DomainError
 
 from .exceptions import LaunchRefused, NoTarget
 from .selectors import list_deep_linking_choices
-from .services.deep_linking import DEEP_LINKING_SESSION_KEY, deep_linking_response
-from .services.launch import accept_launch
+from .services.deep_linking import DeepLinkingRequest, deep_linking_response
+from .services.launch import DEEP_LINKING_CLAIM, accept_launch
 from .services.roster import sync_roster
 from .services.targets import parse_target
 from .tool import MALFORMED, ensure_tool_key, login_redirect, validate_launch
@@ -59,6 +61,7 @@ def oidc_login(request: HttpRequest, registration_uuid) -> HttpResponse:
 
 
 @csrf_exempt  # a cross-site form post by design; pylti1p3 checks state, nonce and signature
+@xframe_options_exempt  # a deep linking launch answers in the platform's dialog (_frame_for)
 @require_POST
 @never_cache
 def launch(request: HttpRequest) -> HttpResponse:
@@ -75,13 +78,13 @@ def launch(request: HttpRequest) -> HttpResponse:
     except LaunchRefused as refusal:
         return _refused(request, refusal)
     login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
-    if outcome.target is None:  # deep linking: the instructor picks what to add
+    if outcome.target is None:  # deep linking: the instructor picks what to add, here
         data = message_launch.get_launch_data()
-        request.session[DEEP_LINKING_SESSION_KEY] = {
-            "deployment": message_launch.get_tool_conf().deployment.pk,
-            "settings": data["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"],
-        }
-        return redirect("lti:deep-linking")
+        request_ = DeepLinkingRequest(
+            deployment_id=message_launch.get_tool_conf().deployment.pk,
+            settings=data[DEEP_LINKING_CLAIM],
+        )
+        return _picker(request, request_)
     if outcome.instructor:
         messages.info(
             request,
@@ -91,47 +94,46 @@ def launch(request: HttpRequest) -> HttpResponse:
     return redirect(outcome.target.get_absolute_url())
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@csrf_exempt  # in the platform's frame no cookie of ours may come: the signed request guards it
+@xframe_options_exempt  # framed by the platform only (_frame_for)
+@require_POST
 @never_cache
 def deep_linking(request: HttpRequest) -> HttpResponse:
-    """The instructor's choice of a course, module or quiz to add to the platform, after a deep
-    linking launch; the choice goes back to the platform as a signed form post."""
-    pending = request.session.get(DEEP_LINKING_SESSION_KEY)
-    if not isinstance(pending, dict):
-        raise Http404("No deep linking request.")
-    deployment = (
-        LtiDeployment.objects.select_related("registration")
-        .filter(pk=pending.get("deployment"))
-        .first()
-    )
-    if deployment is None:
-        raise Http404("No deep linking request.")
-    error = None
-    if request.method == "POST":
-        target = parse_target(request.POST.get("target"))
-        if target is not None:
-            response = deep_linking_response(
-                target,
-                deployment=deployment,
-                settings=pending["settings"],
-                launch_url=request.build_absolute_uri(reverse("lti:launch")),
-            )
-            del request.session[DEEP_LINKING_SESSION_KEY]
-            page = render(request, "lti/deep_linking_response.html", {"response": response})
-            page["Content-Security-Policy"] = _policy_posting_to(response.return_url)
-            return page
-        error = _("Choose a course, module or quiz.")
-    return render(
+    """The instructor's choice of a course, module or quiz, answered to the platform as a
+    signed form post. The deep linking request travels in the picker's form, signed by us and
+    good for DEEP_LINKING_MAX_AGE, so the picker works inside the platform's dialog, where
+    browsers send no SameSite=Lax cookie (no session, no CSRF cookie)."""
+    try:
+        pending = DeepLinkingRequest.from_token(request.POST.get("request", ""))
+        deployment = LtiDeployment.objects.select_related("registration").get(
+            pk=pending.deployment_id, is_active=True
+        )
+    except (BadSignature, LtiDeployment.DoesNotExist):
+        return _refused(request, LaunchRefused())
+    target = parse_target(request.POST.get("target"))
+    if target is None:
+        return _picker(request, pending, error=_("Choose a course, module or quiz."))
+    try:
+        response = deep_linking_response(
+            target,
+            deployment=deployment,
+            settings=pending.settings,
+            launch_url=request.build_absolute_uri(reverse("lti:launch")),
+        )
+    except LaunchRefused as refusal:
+        return _refused(request, refusal)
+    page = render(request, "lti/deep_linking_response.html", {"response": response})
+    return _frame_for(page, pending.settings)
+
+
+def _picker(request: HttpRequest, pending: DeepLinkingRequest, *, error=None) -> HttpResponse:
+    page = render(
         request,
         "lti/deep_linking.html",
-        {
-            "courses": list_deep_linking_choices(),
-            "error": error,
-            "platform": deployment.registration.name,
-        },
+        {"courses": list_deep_linking_choices(), "error": error, "request_token": pending.token()},
         status=400 if error else 200,
     )
+    return _frame_for(page, pending.settings)
 
 
 @login_required
@@ -181,10 +183,15 @@ def _refused(request: HttpRequest, refusal: DomainError) -> HttpResponse:
     )
 
 
-def _policy_posting_to(url: str) -> str:
-    """The site's policy, letting this page's form post to the platform's origin."""
-    parts = urlsplit(url)
+def _frame_for(response: HttpResponse, deep_linking_settings: dict) -> HttpResponse:
+    """Let the platform (the origin of its deep linking return URL) frame the page and receive
+    its form: platforms open content selection in a dialog. Every other page stays unframable."""
+    url = deep_linking_settings.get("deep_link_return_url", "")
+    parts = urlsplit(url if isinstance(url, str) else "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return response  # the site's own policy: deep_linking_response refuses such a request
     origin = f"{parts.scheme}://{parts.netloc}"
-    return settings.CONTENT_SECURITY_POLICY.replace(
+    response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {origin}"
-    )
+    ).replace("frame-ancestors 'none'", f"frame-ancestors 'self' {origin}")
+    return response

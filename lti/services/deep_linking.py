@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core import signing
 from lti_tool.models import LtiDeployment
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -20,7 +21,30 @@ from ..scores import MAXIMUM
 from ..tool import ensure_tool_key
 from .targets import TARGET_PARAMETER, Target
 
-DEEP_LINKING_SESSION_KEY = "lti_deep_linking"
+# How long an instructor may take to choose, after the platform's request.
+DEEP_LINKING_MAX_AGE = 3600
+_SALT = "lti.deep-linking-request"
+
+
+@dataclass(frozen=True)
+class DeepLinkingRequest:
+    """A platform's validated deep linking request, carried by the picker's form, signed."""
+
+    deployment_id: int  # lti_tool.LtiDeployment's pk
+    settings: dict  # its deep_linking_settings claim
+
+    def token(self) -> str:
+        return signing.dumps(
+            {"deployment": self.deployment_id, "settings": self.settings}, salt=_SALT
+        )
+
+    @classmethod
+    def from_token(cls, token: str) -> DeepLinkingRequest:
+        """BadSignature (or SignatureExpired) unless we signed it, within DEEP_LINKING_MAX_AGE."""
+        data = signing.loads(token, salt=_SALT, max_age=DEEP_LINKING_MAX_AGE)
+        if not isinstance(data, dict) or not isinstance(data.get("settings"), dict):
+            raise signing.BadSignature("Not a deep linking request.")
+        return cls(deployment_id=data.get("deployment"), settings=data["settings"])
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ MATRIX = {
         Row(IN,    404,   404,   400,   404,   400,   400),
 
     # The LTI tool's doors: platforms reach them without a session; what they answer to
-    # anyone without a platform's signed launch. Deep linking needs an instructor's launch.
+    # anyone without a platform's signed launch (deep linking: without the request the tool
+    # signed for an instructor's launch).
     #       anon   p_here p_else f_here f_else staff  other_staff
     ("GET", "/lti/jwks/"):  # the tool's public keys
         Row(200,   200,   200,   200,   200,   200,   200),
@@ -149,10 +150,8 @@ MATRIX = {
         Row(400,   400,   400,   400,   400,   400,   400),
     ("POST", "/lti/launch/"):  # no id_token: refused, nobody signed in
         Row(400,   400,   400,   400,   400,   400,   400),
-    ("GET", "/lti/deep-linking/"):  # no deep linking launch in this session
-        Row(IN,    404,   404,   404,   404,   404,   404),
-    ("POST", "/lti/deep-linking/"):
-        Row(IN,    404,   404,   404,   404,   404,   404),
+    ("POST", "/lti/deep-linking/"):  # no deep linking request signed by the tool: refused
+        Row(400,   400,   400,   400,   400,   400,   400),
 
     # Reports: admins only, but one's own exports.
     #       anon   p_here p_else f_here f_else staff  other_staff

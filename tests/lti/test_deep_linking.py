@@ -4,9 +4,12 @@ platform as a JWT signed with the tool's key, naming the item and, when graded, 
 import html
 import json
 import re
+import time
 
 import jwt
 import pytest
+from django.core import signing
+from django.test import Client
 from jwt.algorithms import RSAAlgorithm
 
 from courses.models import Enrolment
@@ -37,25 +40,36 @@ def _deep_linking_launch(client, platform, registration, roles=(INSTRUCTOR,)):
     )[0]  # fmt: skip
 
 
-def test_an_instructor_picks_a_quiz_and_the_platform_gets_a_signed_link_to_it(
-    client, platform, registration, course, django_assert_max_num_queries
-):
-    response = _deep_linking_launch(client, platform, registration)
-    assert response.status_code == 302 and response["Location"] == "/lti/deep-linking/"
-    quiz = Quiz.objects.filter(course=course).first()
+def _request_token(picker) -> str:
+    return html.unescape(re.search(r'name="request" value="([^"]+)"', picker.content.decode())[1])
 
-    with django_assert_max_num_queries(8):
-        picker = client.get("/lti/deep-linking/")
+
+def _jwt(answer) -> str:
+    return html.unescape(re.search(r'name="JWT" value="([^"]+)"', answer.content.decode())[1])
+
+
+def test_an_instructor_picks_a_quiz_and_the_platform_gets_a_signed_link_to_it(
+    client, platform, registration, course
+):
+    picker = _deep_linking_launch(client, platform, registration)
     assert picker.status_code == 200
+    quiz = Quiz.objects.filter(course=course).first()
     assert f'value="quiz:{quiz.pk}"' in picker.content.decode()
     assert 'value="module:buying-right/m2"' in picker.content.decode()
+    # Platforms open content selection in a dialog: this page, and it alone, may be framed by
+    # the platform, and its form posts there.
+    assert f"frame-ancestors 'self' {platform.url}" in picker["Content-Security-Policy"]
+    assert "X-Frame-Options" not in picker
 
-    answer = client.post("/lti/deep-linking/", {"target": f"quiz:{quiz.pk}"})
+    # In the platform's frame no cookie of ours comes back: the signed request is enough.
+    answer = Client().post(
+        "/lti/deep-linking/", {"request": _request_token(picker), "target": f"quiz:{quiz.pk}"}
+    )
     assert answer.status_code == 200
     page = answer.content.decode()
     assert f'action="{platform.url}/deep-links"' in page
     assert f"form-action 'self' {platform.url}" in answer["Content-Security-Policy"]
-    token = html.unescape(re.search(r'name="JWT" value="([^"]+)"', page)[1])
+    token = _jwt(answer)
 
     [key] = client.get("/lti/jwks/").json()["keys"]
     assert jwt.get_unverified_header(token)["kid"] == key["kid"]
@@ -72,24 +86,26 @@ def test_an_instructor_picks_a_quiz_and_the_platform_gets_a_signed_link_to_it(
     assert item["url"] == "http://testserver/lti/launch/"
     assert item["custom"] == {"elearn_target": f"quiz:{quiz.pk}"}
     assert item["lineItem"]["scoreMaximum"] == 100
-    # One answer per request: the picker is gone.
-    assert client.get("/lti/deep-linking/").status_code == 404
 
 
 def test_a_module_is_linked_without_a_gradebook_column(client, platform, registration, course):
-    _deep_linking_launch(client, platform, registration)
-    answer = client.post("/lti/deep-linking/", {"target": "module:buying-right/m1"})
-    token = html.unescape(re.search(r'name="JWT" value="([^"]+)"', answer.content.decode())[1])
-    [item] = jwt.decode(token, options={"verify_signature": False})[DL + "content_items"]
+    picker = _deep_linking_launch(client, platform, registration)
+    answer = client.post(
+        "/lti/deep-linking/",
+        {"request": _request_token(picker), "target": "module:buying-right/m1"},
+    )
+    [item] = jwt.decode(_jwt(answer), options={"verify_signature": False})[DL + "content_items"]
     assert item["custom"] == {"elearn_target": "module:buying-right/m1"}
     assert "lineItem" not in item
 
 
 def test_choosing_nothing_shows_the_picker_again(client, platform, registration, course):
-    _deep_linking_launch(client, platform, registration)
-    answer = client.post("/lti/deep-linking/", {"target": "course:no-such-course"})
+    picker = _deep_linking_launch(client, platform, registration)
+    answer = client.post(
+        "/lti/deep-linking/", {"request": _request_token(picker), "target": "course:no-such"}
+    )
     assert answer.status_code == 400
-    assert client.get("/lti/deep-linking/").status_code == 200
+    assert 'value="course:buying-right"' in answer.content.decode()
 
 
 def test_a_learner_cannot_choose_content(client, platform, registration, course):
@@ -99,7 +115,22 @@ def test_a_learner_cannot_choose_content(client, platform, registration, course)
     assert not Enrolment.objects.exists() and not CohortLink.objects.exists()
 
 
-def test_the_picker_needs_a_deep_linking_launch(client, django_user_model, db):
-    user = django_user_model.objects.create_user("someone@example.org")
-    client.force_login(user)
-    assert client.get("/lti/deep-linking/").status_code == 404
+@pytest.mark.parametrize("forged", ["", "not-signed", "eyJkZXBsb3ltZW50IjoxfQ:1abc:forged"])
+def test_a_choice_without_a_request_we_signed_is_refused(client, forged, db):
+    answer = client.post("/lti/deep-linking/", {"request": forged, "target": "course:x"})
+    assert answer.status_code == 400
+    assert "JWT" not in answer.content.decode()
+
+
+def test_a_request_older_than_an_hour_is_refused(
+    client, platform, registration, course, monkeypatch
+):
+    picker = _deep_linking_launch(client, platform, registration)
+    two_hours_later = time.time() + 7200
+    with monkeypatch.context() as patched:
+        patched.setattr(signing.time, "time", lambda: two_hours_later)
+        answer = client.post(
+            "/lti/deep-linking/",
+            {"request": _request_token(picker), "target": "course:buying-right"},
+        )
+    assert answer.status_code == 400
