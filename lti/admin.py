@@ -52,9 +52,11 @@ def tool_urls(request, registration) -> list[tuple[str, str]]:
         (_("Deep linking URL (content selection)"), absolute(reverse("lti:launch"))),
         (_("Public keyset URL (JWKS)"), absolute(reverse("lti:jwks"))),
     ]
-    if registration is not None:
+    login = absolute(reverse("lti:login-any"))
+    if registration is not None and registration.pk is not None:
+        # This registration's own: for platforms that do not send their client ID with it.
         login = absolute(reverse("lti:login", kwargs={"registration_uuid": registration.uuid}))
-        urls.insert(0, (_("Initiate login URL (OIDC login initiation)"), login))
+    urls.insert(0, (_("Initiate login URL (OIDC login initiation)"), login))
     return urls
 
 

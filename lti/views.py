@@ -51,7 +51,7 @@ def jwks(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # posted by the platform's page; the state and nonce it starts guard the launch
 @require_http_methods(["GET", "POST"])
 @never_cache
-def oidc_login(request: HttpRequest, registration_uuid) -> HttpResponse:
+def oidc_login(request: HttpRequest, registration_uuid=None) -> HttpResponse:
     """The platform's third-party login initiation: redirect to its authorisation URL."""
     try:
         return login_redirect(request, registration_uuid)

@@ -148,6 +148,8 @@ MATRIX = {
         Row(200,   200,   200,   200,   200,   200,   200),
     ("GET", "/lti/login/<uuid:registration_uuid>/"):  # no issuer or login hint: refused
         Row(400,   400,   400,   400,   400,   400,   400),
+    ("GET", "/lti/login/"):
+        Row(400,   400,   400,   400,   400,   400,   400),
     ("POST", "/lti/launch/"):  # no id_token: refused, nobody signed in
         Row(400,   400,   400,   400,   400,   400,   400),
     ("POST", "/lti/deep-linking/"):  # no deep linking request signed by the tool: refused

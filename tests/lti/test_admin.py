@@ -26,6 +26,7 @@ def test_a_new_registration_page_generates_the_tools_key_when_there_is_none(clie
     page = client.get("/admin/lti_tool/ltiregistration/add/")
     assert page.status_code == 200
     assert "http://testserver/lti/jwks/" in page.content.decode()
+    assert "http://testserver/lti/login/</code>" in page.content.decode()
     assert Key.objects.active().count() == 1
 
 

@@ -10,7 +10,7 @@ from courses.models import Cohort, Enrolment
 from lti.models import CohortLink, GradeLink
 from tests.factories import make_course, make_user
 from tests.lti.conftest import run_launch, start_login
-from tests.lti.platform_in_thread import INSTRUCTOR
+from tests.lti.platform_in_thread import CLIENT_ID, INSTRUCTOR
 
 EMAIL = "amina.diallo@example.org"
 
@@ -248,3 +248,15 @@ def test_deleting_the_account_erases_what_the_platform_said_about_the_person(
     response, _token, _state = run_launch(client, platform, registration, custom=_custom(course))
     assert response.status_code == 302
     assert User.objects.get(email=EMAIL).pk != user.pk
+
+
+def test_a_login_initiation_without_the_registrations_address_finds_it_by_client_id(
+    client, platform, registration
+):
+    response = client.post(
+        "/lti/login/",
+        {"iss": platform.issuer, "login_hint": "hint", "client_id": CLIENT_ID,
+         "target_link_uri": "https://elearn.example.org/lti/launch/"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"].startswith(platform.url + "/auth?")
