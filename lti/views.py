@@ -77,6 +77,9 @@ def launch(request: HttpRequest) -> HttpResponse:
         outcome = accept_launch(message_launch)
     except LaunchRefused as refusal:
         return _refused(request, refusal)
+    except MALFORMED as error:  # signed by the platform, but claims of the wrong shape
+        logger.warning("LTI launch with malformed claims refused: %s", error)
+        return _refused(request, LaunchRefused())
     login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
     if outcome.target is None:  # deep linking: the instructor picks what to add, here
         data = message_launch.get_launch_data()

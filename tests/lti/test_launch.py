@@ -3,11 +3,11 @@
 import pytest
 from allauth.account.models import EmailAddress
 from cryptography.hazmat.primitives.asymmetric import rsa
-from lti_tool.models import LtiDeployment, LtiUser
+from lti_tool.models import LtiContext, LtiDeployment, LtiUser
 
 from accounts.models import User
 from courses.models import Cohort, Enrolment
-from lti.models import CohortLink, GradeLink
+from lti.models import CohortLink, GradeLink, UsedNonce
 from tests.factories import make_course, make_user
 from tests.lti.conftest import run_launch, start_login
 from tests.lti.platform_in_thread import CLIENT_ID, INSTRUCTOR
@@ -29,7 +29,9 @@ def _nothing_created():
         not User.objects.filter(email=EMAIL).exists()
         and not Enrolment.objects.exists()
         and not LtiUser.objects.exists()
+        and not LtiContext.objects.exists()
         and not CohortLink.objects.exists()
+        and not UsedNonce.objects.exists()
     )
 
 
@@ -260,3 +262,21 @@ def test_a_login_initiation_without_the_registrations_address_finds_it_by_client
     )  # fmt: skip
     assert response.status_code == 302
     assert response["Location"].startswith(platform.url + "/auth?")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"roles": [1, 2]},
+        {"context": ["not", "an", "object"]},
+        {"email": {"not": "an address"}},
+        {"custom": "elearn_target=course:buying-right"},
+    ],
+)
+def test_a_signed_launch_with_claims_of_the_wrong_shape_changes_nothing(
+    client, platform, registration, course, claims
+):
+    response, _token, _state = run_launch(client, platform, registration, **claims)
+    assert 400 <= response.status_code < 500
+    assert "_auth_user_id" not in response.wsgi_request.session
+    assert _nothing_created()
