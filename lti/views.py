@@ -9,6 +9,7 @@ page and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,6 +40,8 @@ from .services.targets import parse_target
 from .tool import MALFORMED, ensure_tool_key, login_redirect, validate_launch
 
 logger = logging.getLogger(__name__)
+# A host name and port, nothing that could change the meaning of the policy it goes into.
+HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @require_GET
@@ -83,11 +86,11 @@ def launch(request: HttpRequest) -> HttpResponse:
     login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
     if outcome.target is None:  # deep linking: the instructor picks what to add, here
         data = message_launch.get_launch_data()
-        request_ = DeepLinkingRequest(
+        pending = DeepLinkingRequest(
             deployment_id=message_launch.get_tool_conf().deployment.pk,
             settings=data[DEEP_LINKING_CLAIM],
         )
-        return _picker(request, request_)
+        return _picker(request, pending)
     if outcome.instructor:
         messages.info(
             request,
@@ -191,7 +194,7 @@ def _frame_for(response: HttpResponse, deep_linking_settings: dict) -> HttpRespo
     its form: platforms open content selection in a dialog. Every other page stays unframable."""
     url = deep_linking_settings.get("deep_link_return_url", "")
     parts = urlsplit(url if isinstance(url, str) else "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not HOST.fullmatch(parts.netloc):
         return response  # the site's own policy: deep_linking_response refuses such a request
     origin = f"{parts.scheme}://{parts.netloc}"
     response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
