@@ -134,3 +134,17 @@ def test_a_request_older_than_an_hour_is_refused(
             {"request": _request_token(picker), "target": "course:buying-right"},
         )
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("courses", [1, 6])
+def test_the_picker_reads_a_bounded_number_of_queries(
+    client, platform, registration, course, courses, django_assert_max_num_queries
+):
+    for _ in range(courses):
+        make_course(modules=3, quizzes_per_module=2)
+    picker = _deep_linking_launch(client, platform, registration)
+    with django_assert_max_num_queries(4):  # the courses, their modules, their quizzes
+        again = Client().post("/lti/deep-linking/", {"request": _request_token(picker)})
+    assert again.status_code == 400  # nothing chosen: the picker again, with every course
+    # Each course, each of its modules and quizzes: 1 + 2 + 2 here, 1 + 3 + 6 each other.
+    assert again.content.decode().count('name="target"') == 5 + 10 * courses

@@ -84,3 +84,11 @@ def test_someone_else_cannot_read_the_roster(client, platform, link):
         client.post(f"/facilitate/cohorts/{link.cohort_id}/lti/", {"link": link.pk}).status_code
         == 404
     )
+
+
+def test_the_cohorts_lti_page_reads_a_bounded_number_of_queries(
+    client, platform, registration, link, django_assert_max_num_queries
+):
+    url = f"/facilitate/cohorts/{link.cohort_id}/lti/"
+    with django_assert_max_num_queries(8):  # session, user, the cohort, its links with theirs
+        assert client.get(url).status_code == 200
