@@ -43,6 +43,15 @@ class EmailNotVerified(LaunchRefused):
     )
 
 
+class AdminNotLinked(LaunchRefused):
+    code = "lti_admin_not_linked"
+    status_code = status.HTTP_409_CONFLICT
+    default_message = _(
+        "Your email address belongs to an administrator's account on this site, which is never "
+        "signed in from another platform. Sign in to this site directly."
+    )
+
+
 class InstructorsOnly(LaunchRefused):
     code = "lti_instructors_only"
     status_code = status.HTTP_403_FORBIDDEN

@@ -3,10 +3,12 @@
 A platform's user (lti_tool.LtiUser: registration and `sub`) is linked to one account once;
 after that `sub` decides, never the email. The first time, an account is linked only if its
 email address is verified (allauth's EmailAddress.verified): linking by an address nobody
-proved would hand an account to whoever the platform lets type that address. With no account
-of that address, one is created from the name and email the platform sends (no password: its
-owner signs in through the platform, or sets one with "forgot password"; country and
-organisation stay empty until they fill in their profile, as for anyone who signs up).
+proved would hand an account to whoever the platform lets type that address. An admin's
+account (staff) is never linked: whoever controls a profile on a platform would hold the whole
+site. With no account of that address, one is created from the name and email the platform
+sends (no password: its owner signs in through the platform, or sets one with "forgot
+password"; country and organisation stay empty until they fill in their profile, as for anyone
+who signs up).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from lti_tool.models import LtiUser
 from accounts.models import User
 from accounts.names import normalise_full_name, validate_full_name
 
-from ..exceptions import EmailMissing, EmailNotVerified
+from ..exceptions import AdminNotLinked, EmailMissing, EmailNotVerified
 
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 # Context roles that make someone a facilitator of the cohort (their sub-roles too, e.g.
@@ -62,7 +64,8 @@ _TEACHING_SUB_ROLE_PARENTS = {
 def account_for(lti_user: LtiUser, *, email: str | None, name: str | None) -> tuple[User, bool]:
     """The account the platform's user signs in as, linked or created now if needed (see the
     module's docstring); returns it and whether it was created. EmailMissing without a usable
-    address; EmailNotVerified when an account has the address but never verified it."""
+    address; EmailNotVerified when an account has the address but never verified it;
+    AdminNotLinked when it is an admin's."""
     linked = lti_user.auth_user
     if linked is not None and linked.deleted_at is None:
         return linked, False
@@ -78,6 +81,8 @@ def account_for(lti_user: LtiUser, *, email: str | None, name: str | None) -> tu
     )
     created = False
     if verified is not None and verified.user.deleted_at is None:
+        if verified.user.is_staff:
+            raise AdminNotLinked()
         user = verified.user
     elif User.objects.filter(email__iexact=address).exists():
         raise EmailNotVerified()

@@ -22,6 +22,7 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from accounts.services import make_facilitator
 from courses.models import Enrolment, EnrolmentStatus
+from courses.services.enrolment import enrol
 
 from ..exceptions import LaunchRefused, NoRoster, RosterUnavailable
 from ..models import CohortLink
@@ -93,8 +94,6 @@ def sync_roster(link: CohortLink) -> RosterOutcome:
 
 
 def _place(user, cohort, instructor: bool, outcome: RosterOutcome) -> None:
-    from courses.services.enrolment import enrol
-
     if instructor:
         make_facilitator(user)
         if cohort.facilitators.filter(pk=user.pk).exists():

@@ -91,6 +91,14 @@ def test_a_launch_never_links_an_account_whose_email_is_not_verified(
     assert User.objects.filter(email=EMAIL).get() == existing
 
 
+def test_a_launch_never_signs_in_as_an_admin(client, platform, registration, course):
+    make_user(email=EMAIL, verified=True, is_staff=True)
+    response, _token, _state = run_launch(client, platform, registration, custom=_custom(course))
+    assert response.status_code == 409
+    assert "_auth_user_id" not in response.wsgi_request.session
+    assert not LtiUser.objects.exists() and not Enrolment.objects.exists()
+
+
 def test_an_instructor_becomes_the_cohorts_facilitator_and_is_not_enrolled(
     client, platform, registration, course
 ):
