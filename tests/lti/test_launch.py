@@ -1,5 +1,7 @@
 """Full launches against the simulated platform: login initiation, then a signed id_token."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from allauth.account.models import EmailAddress
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -288,3 +290,26 @@ def test_a_signed_launch_with_claims_of_the_wrong_shape_changes_nothing(
     assert 400 <= response.status_code < 500
     assert "_auth_user_id" not in response.wsgi_request.session
     assert _nothing_created()
+
+
+def test_over_https_the_state_cookies_survive_the_platforms_cross_site_post(
+    client, platform, registration, course
+):
+    login = client.post(
+        "/lti/login/",
+        {"iss": platform.issuer, "login_hint": "hint", "client_id": CLIENT_ID,
+         "target_link_uri": "https://testserver/lti/launch/"},
+        secure=True,
+    )  # fmt: skip
+    assert login.status_code == 302
+    state_cookies = [c for name, c in login.cookies.items() if name.startswith("lti1p3-")]
+    assert len(state_cookies) == 2  # the state, and the key of the launch data in the cache
+    for cookie in state_cookies:
+        assert cookie["samesite"] == "None" and cookie["secure"] and cookie["httponly"]
+    query = parse_qs(urlsplit(login["Location"]).query)
+    assert query["redirect_uri"] == ["https://testserver/lti/launch/"]
+    id_token = platform.id_token(platform.claims(nonce=query["nonce"][0], custom=_custom(course)))
+    response = client.post(
+        "/lti/launch/", {"id_token": id_token, "state": query["state"][0]}, secure=True
+    )
+    assert response.status_code == 302 and response["Location"] == course.get_absolute_url()
