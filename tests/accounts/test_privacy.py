@@ -624,3 +624,17 @@ def test_admins_see_which_accounts_were_deleted(
     assert change.status_code == 200
     assert "deleted at" in change.content.decode().lower()
     assert list(deleted.context["cl"].result_list) == [participant]
+
+
+def test_the_password_check_is_rate_limited_per_account(participant, history, client_for):
+    client = client_for(participant)
+    for _ in range(10):
+        assert delete_through_the_page(client, "guess").status_code == 400
+
+    response = delete_through_the_page(client)  # the right password, too late
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    participant.refresh_from_db()
+    assert participant.deleted_at is None
+    assert participant.is_active
