@@ -95,6 +95,10 @@ class CertificateSerializer(serializers.Serializer):
     pdf_url = serializers.SerializerMethodField(
         help_text="Null until it is issued, and once revoked."
     )
+    credential_url = serializers.SerializerMethodField(
+        help_text="Its Open Badges 3.0 credential (JSON) to download; null while it has none "
+        "(not issued, revoked, or issued while no signing key was configured)."
+    )
 
     def get_verification_url(self, certificate) -> str:
         return self.context["request"].build_absolute_uri(certificate.get_absolute_url())
@@ -103,6 +107,12 @@ class CertificateSerializer(serializers.Serializer):
         if certificate.status != CertificateStatus.ISSUED:
             return None
         path = reverse("api-certificate-pdf", kwargs={"code": certificate.code})
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_credential_url(self, certificate) -> str | None:
+        if certificate.status != CertificateStatus.ISSUED or not certificate.has_credential:
+            return None
+        path = reverse("api-certificate-credential", kwargs={"code": certificate.code})
         return self.context["request"].build_absolute_uri(path)
 
 
