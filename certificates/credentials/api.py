@@ -2,14 +2,17 @@
 
 import json
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from elearn.schema import domain_errors
+
 from .. import selectors
+from ..exceptions import CredentialFromUnknownIssuer, CredentialMalformed, CredentialTampered
 from ..views import VerificationThrottle
-from .verifying import MAX_CREDENTIAL_CHARS, CredentialState, verify_credential
+from .verifying import GENUINE, MAX_CREDENTIAL_CHARS, CredentialState, verify_credential
 from .views import credential_response
 
 
@@ -55,25 +58,28 @@ class CredentialCheckRequestSerializer(serializers.Serializer):
 
 class CredentialCheckSerializer(serializers.Serializer):
     state = serializers.ChoiceField(
-        choices=CredentialState.choices,
-        help_text=(
-            "`valid`, `revoked` or `superseded` (re-issued after a correction) for a credential "
-            "this site issued, unchanged; `tampered` (the signature does not match the content), "
-            "`unknown_issuer` (not signed by a key of this site's did.json) or `malformed` "
-            "(not a VC-JWT, or an algorithm other than EdDSA) otherwise, with status 422."
-        ),
+        choices=[(state.value, state.label) for state in GENUINE],
+        help_text="`valid`; `revoked` (its certificate was revoked); `superseded` (its "
+        "certificate was re-issued after a correction, with a new credential).",
     )
-    code = serializers.CharField(allow_null=True, help_text="The certificate's code.")
-    course_title = serializers.CharField(allow_null=True)
-    participant_name = serializers.CharField(allow_null=True)
-    issuing_organisation = serializers.CharField(allow_null=True)
-    verification_url = serializers.CharField(allow_null=True)
+    code = serializers.CharField(help_text="The certificate's verification code.")
+    course_title = serializers.CharField()
+    participant_name = serializers.CharField()
+    issuing_organisation = serializers.CharField()
+    verification_url = serializers.URLField()
+
+
+NOT_GENUINE = {
+    CredentialState.TAMPERED: CredentialTampered,
+    CredentialState.UNKNOWN_ISSUER: CredentialFromUnknownIssuer,
+    CredentialState.MALFORMED: CredentialMalformed,
+}
 
 
 class VerifyCredentialView(APIView):
-    """Anyone may check a credential: whether this site issued it, unchanged, and whether it
-    is still valid. Checking changes nothing. Rate limited per client address, as code
-    look-ups are."""
+    """Anyone may check a credential: whether this site issued it, unchanged, and what became
+    of it. One this site cannot vouch for is a 422 naming why. Checking changes nothing. Rate
+    limited per client address, as code look-ups are."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -81,30 +87,22 @@ class VerifyCredentialView(APIView):
 
     @extend_schema(
         request=CredentialCheckRequestSerializer,
-        responses={
-            200: CredentialCheckSerializer,
-            422: OpenApiResponse(
-                CredentialCheckSerializer,
-                description="Not a credential this site issued unchanged: tampered, "
-                "unknown_issuer or malformed.",
-            ),
-        },
+        responses={200: CredentialCheckSerializer, **domain_errors(*NOT_GENUINE.values())},
         auth=[],
     )
     def post(self, request):
         given = CredentialCheckRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         result = verify_credential(given.validated_data["credential"])
-        certificate = result.credential.certificate if result.credential else None
+        if not result.genuine:
+            raise NOT_GENUINE[result.state]()
+        certificate = result.credential.certificate
         data = {
             "state": result.state,
-            "code": certificate.code if certificate else None,
-            "course_title": certificate.course_title if certificate else None,
-            "participant_name": certificate.participant_name if certificate else None,
-            "issuing_organisation": certificate.issuing_organisation if certificate else None,
-            "verification_url": (
-                request.build_absolute_uri(certificate.get_absolute_url()) if certificate else None
-            ),
+            "code": certificate.code,
+            "course_title": certificate.course_title,
+            "participant_name": certificate.participant_name,
+            "issuing_organisation": certificate.issuing_organisation,
+            "verification_url": request.build_absolute_uri(certificate.get_absolute_url()),
         }
-        code = status.HTTP_200_OK if result.genuine else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(CredentialCheckSerializer(data).data, status=code)
+        return Response(CredentialCheckSerializer(data).data)
