@@ -94,3 +94,28 @@ def issue_missing_credentials(*, batch_size: int = 200) -> int:
         total += len(issued)
         if len(certificates) < batch_size or not issued:
             return total
+
+
+def replace_credentials_signed_by(kid: str, *, batch_size: int = 200) -> int:
+    """New credentials, signed with the configured key, for the issued certificates whose live
+    credential the key `kid` signed (a leaked or retired key); the old ones are superseded.
+    How many were replaced."""
+    signer = configured_signer()
+    if signer is None or signer.kid == kid:
+        return 0
+    total = 0
+    while True:
+        with transaction.atomic():
+            certificates = list(
+                Certificate.objects.filter(
+                    status=CertificateStatus.ISSUED,
+                    credentials__kid=kid,
+                    credentials__superseded_at__isnull=True,
+                )
+                .select_related("enrolment__user", "enrolment__course")
+                .order_by("pk")[:batch_size]
+            )
+            issued = issue_credentials(certificates, supersede=True)
+        total += len(issued)
+        if len(certificates) < batch_size or not issued:
+            return total

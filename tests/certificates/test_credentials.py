@@ -21,6 +21,7 @@ from certificates.models import (
     CertificateStatus,
     CertificateTemplate,
     Credential,
+    SigningKey,
 )
 from courses.services.progress import record_lesson_completion
 from tests.certificates.independent import (
@@ -422,3 +423,21 @@ def test_the_check_and_the_list_fit_the_openapi_schema(certificate, client, api_
     assert_fits(schema, "POST /api/v1/credentials/verify/", check(api_client, "nonsense"))
     api_client.force_authenticate(certificate.enrolment.user)
     assert_fits(schema, "GET /api/v1/certificates/", api_client.get(reverse("api-certificates")))
+
+
+def test_replacing_a_leaked_keys_credentials_supersedes_them_with_new_ones(
+    certificate, settings, client, api_client
+):
+    old = live_jws(certificate)
+    old_kid = header_of(old)["kid"].split("#")[1]
+    settings.CREDENTIAL_SIGNING_KEY = new_pem()
+
+    call_command("issue_missing_credentials", replace_key=old_kid)
+
+    new = live_jws(certificate)
+    assert header_of(new)["kid"] != header_of(old)["kid"]
+    keys = served_keys(client)
+    assert status_bit(client, verify_with_jwcrypto(old, keys), keys) is True
+    assert check(api_client, new).json()["state"] == "valid"
+    SigningKey.objects.filter(kid=old_kid).delete()
+    assert check(api_client, old).json()["code"] == "credential_unknown_issuer"
