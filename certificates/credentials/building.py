@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import jwt
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from elearn.emails import absolute_url
@@ -43,7 +43,8 @@ def identity_hash(email: str, salt: str) -> str:
 
 
 def hours_text(hours: Decimal) -> str:
-    return format(hours.normalize(), "f")
+    """Hours as the active language writes them, without a needless ".0" (6, 6,5 in French)."""
+    return formats.number_format(Decimal(format(hours.normalize(), "f")))
 
 
 def build_credential(
