@@ -19,6 +19,12 @@ class VerificationSerializer(serializers.Serializer):
     issuing_organisation = serializers.CharField()
     revoked_at = serializers.DateTimeField(allow_null=True)
     revoke_reason = serializers.CharField(allow_blank=True)
+    credential = serializers.ChoiceField(
+        choices=["valid", "revoked", "none"],
+        help_text="Its Open Badges 3.0 credential: `valid`, `revoked` (with the certificate), or "
+        "`none` (issued while no signing key was configured). Check a credential itself with "
+        "`POST /api/v1/credentials/verify/`.",
+    )
 
 
 class VerifyView(APIView):
@@ -42,6 +48,11 @@ class VerifyView(APIView):
             "issuing_organisation": certificate.issuing_organisation,
             "revoked_at": certificate.revoked_at,
             "revoke_reason": certificate.revoke_reason,
+            "credential": (
+                ("valid" if certificate.is_valid else "revoked")
+                if selectors.has_live_credential(certificate)
+                else "none"
+            ),
         }
         return Response(VerificationSerializer(data).data)
 

@@ -444,3 +444,18 @@ def test_replacing_a_leaked_keys_credentials_supersedes_them_with_new_ones(
     assert check(api_client, new).json()["state"] == "valid"
     SigningKey.objects.filter(kid=old_kid).delete()
     assert check(api_client, old).json()["code"] == "credential_unknown_issuer"
+
+
+def test_the_code_look_up_says_whether_the_certificate_has_a_valid_credential(
+    certificate, api_client, admin_user
+):
+    url = reverse("api-certificate-verify", args=[certificate.code])
+    assert api_client.get(url).json()["credential"] == "valid"
+    services.revoke_certificate(certificate, reason="Error", by=admin_user)
+    assert api_client.get(url).json()["credential"] == "revoked"
+
+
+def test_the_code_look_up_says_none_without_a_credential(no_signing_key, api_client, complete):
+    certificate = complete(make_user(), make_course(modules=1, lessons_per_module=1))
+    url = reverse("api-certificate-verify", args=[certificate.code])
+    assert api_client.get(url).json()["credential"] == "none"
