@@ -459,3 +459,19 @@ def test_the_code_look_up_says_none_without_a_credential(no_signing_key, api_cli
     certificate = complete(make_user(), make_course(modules=1, lessons_per_module=1))
     url = reverse("api-certificate-verify", args=[certificate.code])
     assert api_client.get(url).json()["credential"] == "none"
+
+
+def test_the_system_check_reports_a_configured_key_that_cannot_be_used(settings, tmp_path):
+    from certificates.checks import check_credential_signing_key
+
+    settings.CREDENTIAL_SIGNING_KEY = ""
+    settings.CREDENTIAL_SIGNING_KEY_FILE = ""
+    assert check_credential_signing_key(None) == []
+    settings.CREDENTIAL_SIGNING_KEY_FILE = str(tmp_path / "missing.pem")
+    settings.DEBUG = False
+    assert [m.id for m in check_credential_signing_key(None)] == ["certificates.W001"]
+    (tmp_path / "bad.pem").write_text("not a key")
+    settings.CREDENTIAL_SIGNING_KEY_FILE = str(tmp_path / "bad.pem")
+    assert [m.id for m in check_credential_signing_key(None)] == ["certificates.E001"]
+    settings.CREDENTIAL_SIGNING_KEY = new_pem()
+    assert check_credential_signing_key(None) == []
