@@ -475,3 +475,12 @@ def test_the_system_check_reports_a_configured_key_that_cannot_be_used(settings,
     assert [m.id for m in check_credential_signing_key(None)] == ["certificates.E001"]
     settings.CREDENTIAL_SIGNING_KEY = new_pem()
     assert check_credential_signing_key(None) == []
+
+
+def test_the_owners_data_export_holds_their_credentials(certificate):
+    from accounts.services.privacy import export_personal_data
+
+    (exported,) = export_personal_data(certificate.enrolment.user)["certificates"]
+    (credential,) = exported["digital_credentials"]
+    assert credential["vc_jwt"] == live_jws(certificate)
+    assert credential["superseded_at"] is None
