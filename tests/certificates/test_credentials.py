@@ -484,3 +484,26 @@ def test_the_owners_data_export_holds_their_credentials(certificate):
     (credential,) = exported["digital_credentials"]
     assert credential["vc_jwt"] == live_jws(certificate)
     assert credential["superseded_at"] is None
+
+
+@pytest.mark.parametrize("batch", [2, 8])
+def test_a_batch_of_certificates_signs_its_credentials_in_a_fixed_number_of_queries(
+    signing_key, batch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course = make_course(modules=1, lessons_per_module=1)
+    services.issue_certificates([make_completion(course).pk])  # the key's first use records it
+    enrolments = [make_completion(course) for _ in range(batch)]
+    with CaptureQueriesContext(connection) as queries:
+        services.issue_certificates([e.pk for e in enrolments])
+    tables = (
+        "certificates_credential",
+        "certificates_statusindexcounter",
+        "certificates_signingkey",
+    )
+    credential_queries = [q["sql"] for q in queries if any(t in q["sql"] for t in tables)]
+    # The key's record, the counter's update and read, one insert: whatever the batch.
+    assert len(credential_queries) == 4, credential_queries
+    assert Credential.objects.count() == batch + 1
