@@ -19,12 +19,12 @@ from .views import credential_response
 class EnvelopeSerializer(serializers.Serializer):
     """The VCDM 2.0 EnvelopedVerifiableCredential: the VC-JWT in a data: URL."""
 
-    context = serializers.CharField(source="@context")
-    id = serializers.CharField(help_text="`data:application/vc+jwt,` and the compact JWS.")
-    type = serializers.CharField()
-
-    def to_representation(self, instance):
-        return {"@context": instance["@context"], "id": instance["id"], "type": instance["type"]}
+    def get_fields(self):  # "@context" is no Python name
+        return {
+            "@context": serializers.CharField(help_text="`https://www.w3.org/ns/credentials/v2`"),
+            "id": serializers.CharField(help_text="`data:application/vc+jwt,` and the JWS."),
+            "type": serializers.CharField(help_text="`EnvelopedVerifiableCredential`"),
+        }
 
 
 class CredentialView(APIView):

@@ -426,6 +426,8 @@ def test_the_check_and_the_list_fit_the_openapi_schema(certificate, client, api_
     assert_fits(schema, "POST /api/v1/credentials/verify/", check(api_client, "nonsense"))
     api_client.force_authenticate(certificate.enrolment.user)
     assert_fits(schema, "GET /api/v1/certificates/", api_client.get(reverse("api-certificates")))
+    download = api_client.get(reverse("api-certificate-credential", args=[certificate.code]))
+    assert_fits(schema, "GET /api/v1/certificates/{code}/credential/", download)
 
 
 def test_replacing_a_leaked_keys_credentials_supersedes_them_with_new_ones(
