@@ -9,7 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from .. import selectors
 from ..views import throttled
@@ -26,7 +26,7 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe  # GET and HEAD: resolvers and caches ask with either
 def did_json(request):
     """/.well-known/did.json: the did:web document listing every key that signed credentials."""
     return _public(
@@ -35,7 +35,7 @@ def did_json(request):
     )  # fmt: skip
 
 
-@require_GET
+@require_safe
 def status_list(request):
     """The revocation status list, a signed BitstringStatusListCredential (compact JWS)."""
     jws = build_status_list_credential()

@@ -509,3 +509,15 @@ def test_a_batch_of_certificates_signs_its_credentials_in_a_fixed_number_of_quer
     # The key's record, the counter's update and read, one insert: whatever the batch.
     assert len(credential_queries) == 4, credential_queries
     assert Credential.objects.count() == batch + 1
+
+
+@pytest.mark.parametrize("name", ["did-document", "credential-status-list"])
+def test_resolvers_may_ask_for_the_public_documents_with_head(signing_key, client, name):
+    got = client.get(reverse(name))
+    assert got.status_code == 200
+
+    head = client.head(reverse(name))
+
+    assert head.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head["Access-Control-Allow-Origin"] == "*"
