@@ -1,4 +1,5 @@
 from allauth.account.views import LogoutView as AllauthLogoutView
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -49,6 +50,11 @@ def export_data(request):
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and not _may_check_password(request):
+        form.add_error(
+            "password", _("Too many attempts. Wait a minute, then give your password again.")
+        )
+        return _deletion_page(request, form, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             privacy.delete_account(request.user, password=form.cleaned_data["password"])
@@ -64,7 +70,18 @@ def delete_account(request):
             response["Clear-Site-Data"] = CLEAR_SITE_DATA
             return response
     staff = request.user.is_staff or request.user.is_superuser
-    status = (403 if staff else 400) if form.errors else 200
+    return _deletion_page(request, form, status=(403 if staff else 400) if form.errors else 200)
+
+
+def _may_check_password(request) -> bool:
+    """Whether this person's password may be tried once more: the page is a password oracle to
+    whoever holds a stolen session, so it counts against allauth's "reauthenticate" limit
+    (ACCOUNT_RATE_LIMITS, 10 a minute per account)."""
+    return ratelimit.consume(request, action="reauthenticate", user=request.user)
+
+
+def _deletion_page(request, form, *, status: int):
+    staff = request.user.is_staff or request.user.is_superuser
     return render(
         request,
         "accounts/delete_account.html",

@@ -13,6 +13,8 @@ from .models import (
     CertificateRevision,
     CertificateStatus,
     CertificateTemplate,
+    Credential,
+    SigningKey,
 )
 
 
@@ -29,6 +31,36 @@ class RevisionInline(admin.TabularInline):
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CredentialInline(admin.TabularInline):
+    """The certificate's Open Badges credentials, as issued (read only: revoke the certificate
+    or re-issue it to change what they say)."""
+
+    model = Credential
+    fields = ["uid", "issued_at", "superseded_at", "status_index", "kid"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """The public keys listed in /.well-known/did.json. Deleting one (a leaked key) makes every
+    credential it signed fail verification; keys are created by `manage.py create_signing_key`
+    or when the configured key first signs."""
+
+    list_display = ["kid", "created_at"]
+    readonly_fields = ["kid", "public_jwk", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -49,7 +81,7 @@ class CertificateAdmin(admin.ModelAdmin):
     list_filter = ["status", "needs_attention", "course_language"]
     search_fields = ["code", "participant_name", "course_title"]
     readonly_fields = [f.name for f in Certificate._meta.fields]
-    inlines = [RevisionInline]
+    inlines = [RevisionInline, CredentialInline]
     actions = ["revoke_selected", "reissue_selected"]
 
     def has_add_permission(self, request):

@@ -19,6 +19,12 @@ class VerificationSerializer(serializers.Serializer):
     issuing_organisation = serializers.CharField()
     revoked_at = serializers.DateTimeField(allow_null=True)
     revoke_reason = serializers.CharField(allow_blank=True)
+    credential = serializers.ChoiceField(
+        choices=["valid", "revoked", "none"],
+        help_text="Its Open Badges 3.0 credential: `valid`, `revoked` (with the certificate), or "
+        "`none` (issued while no signing key was configured). Check a credential itself with "
+        "`POST /api/v1/credentials/verify/`.",
+    )
 
 
 class VerifyView(APIView):
@@ -42,6 +48,11 @@ class VerifyView(APIView):
             "issuing_organisation": certificate.issuing_organisation,
             "revoked_at": certificate.revoked_at,
             "revoke_reason": certificate.revoke_reason,
+            "credential": (
+                ("valid" if certificate.is_valid else "revoked")
+                if selectors.has_live_credential(certificate)
+                else "none"
+            ),
         }
         return Response(VerificationSerializer(data).data)
 
@@ -95,6 +106,10 @@ class CertificateSerializer(serializers.Serializer):
     pdf_url = serializers.SerializerMethodField(
         help_text="Null until it is issued, and once revoked."
     )
+    credential_url = serializers.SerializerMethodField(
+        help_text="Its Open Badges 3.0 credential (JSON) to download; null while it has none "
+        "(not issued, revoked, or issued while no signing key was configured)."
+    )
 
     def get_verification_url(self, certificate) -> str:
         return self.context["request"].build_absolute_uri(certificate.get_absolute_url())
@@ -103,6 +118,12 @@ class CertificateSerializer(serializers.Serializer):
         if certificate.status != CertificateStatus.ISSUED:
             return None
         path = reverse("api-certificate-pdf", kwargs={"code": certificate.code})
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_credential_url(self, certificate) -> str | None:
+        if certificate.status != CertificateStatus.ISSUED or not certificate.has_credential:
+            return None
+        path = reverse("api-certificate-credential", kwargs={"code": certificate.code})
         return self.context["request"].build_absolute_uri(path)
 
 

@@ -7,4 +7,4 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
-        from . import receivers  # noqa: F401 - issues certificates on course completion
+        from . import checks, receivers  # noqa: F401 - the signing key's check; issuing on completion

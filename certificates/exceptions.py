@@ -32,3 +32,26 @@ class BatchFinished(DomainError):
     code = "batch_finished"
     status_code = 409
     default_message = _("This batch has already finished.")
+
+
+class CredentialTampered(DomainError):
+    code = "credential_tampered"
+    status_code = 422
+    default_message = _(
+        "This credential's signature does not match its content: it was changed after it was "
+        "issued, or not signed by this site."
+    )
+
+
+class CredentialFromUnknownIssuer(DomainError):
+    code = "credential_unknown_issuer"
+    status_code = 422
+    default_message = _("This credential is not signed by one of this site's keys.")
+
+
+class CredentialMalformed(DomainError):
+    code = "credential_malformed"
+    status_code = 422
+    default_message = _(
+        "This is not a credential signed as this site signs them (a VC-JWT signed with EdDSA)."
+    )

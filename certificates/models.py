@@ -389,3 +389,8 @@ class IssuingWakeup(models.Model):
 
     def __str__(self):
         return f"requested at {self.requested_at}" if self.requested_at else "not requested"
+
+
+# The credentials' models live beside their code (certificates/credentials/); imported here so
+# that Django finds them in this app.
+from .credentials.models import Credential, SigningKey, StatusIndexCounter  # noqa: E402, F401

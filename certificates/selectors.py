@@ -1,11 +1,11 @@
 """Reads of certificates, with who may see what."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from courses.selectors import can_manage_cohort
 
-from .models import Certificate, CertificateStatus, normalise_code
+from .models import Certificate, CertificateStatus, Credential, normalise_code
 
 
 def get_public_certificate(code: str) -> Certificate:
@@ -50,9 +50,41 @@ def get_certificate_pdf_for(user, code: str) -> Certificate:
 
 
 def list_certificates_of(user) -> QuerySet[Certificate]:
-    """The user's own certificates, newest first: issued, revoked, and those being issued."""
+    """The user's own certificates, newest first: issued, revoked, and those being issued;
+    each with `has_credential` (a live Open Badges credential)."""
     return (
         Certificate.objects.filter(enrolment__user=user)
         .select_related("enrolment__course")
+        .annotate(has_credential=_live_credential())
         .order_by("-created_at", "-pk")
     )
+
+
+def _live_credential() -> Exists:
+    return Exists(Credential.objects.filter(certificate=OuterRef("pk"), superseded_at__isnull=True))
+
+
+def get_credential_for(user, code: str) -> Credential:
+    """The live Open Badges credential of an issued certificate, for its owner alone (not the
+    facilitators: it names the owner's email, hashed); Http404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404("No such credential.")
+    credential = (
+        Credential.objects.filter(
+            certificate__code=normalise_code(code),
+            certificate__status=CertificateStatus.ISSUED,
+            certificate__enrolment__user_id=user.pk,
+            superseded_at__isnull=True,
+        )
+        .only("uid", "jws", "certificate__code")
+        .select_related("certificate")
+        .first()
+    )
+    if credential is None:
+        raise Http404("No such credential.")
+    return credential
+
+
+def has_live_credential(certificate: Certificate) -> bool:
+    """Whether a certificate has a credential that is not superseded (revoked or not)."""
+    return certificate.credentials.filter(superseded_at__isnull=True).exists()

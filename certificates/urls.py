@@ -1,11 +1,24 @@
 from django.urls import path
 
 from . import views
+from .credentials import views as credential_views
 
 urlpatterns = [
     path("certificates/verify/", views.verify, name="certificate-verify"),
     path("certificates/verify/<str:code>/", views.verify_code, name="certificate-verify-code"),
     path("certificates/<str:code>/pdf/", views.download, name="certificate-download"),
+    path(
+        "certificates/<str:code>/credential/",
+        credential_views.download,
+        name="certificate-credential",
+    ),
+    path("certificates/credentials/check/", credential_views.check, name="credential-check"),
+    # Stable: every credential names this URL as its status list.
+    path(
+        "credentials/status/revocation/",
+        credential_views.status_list,
+        name="credential-status-list",
+    ),
     # Beside the facilitator pages (courses/facilitator_urls.py): a cohort's certificates.
     path(
         "facilitate/cohorts/<int:cohort_id>/certificates/",

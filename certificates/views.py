@@ -50,7 +50,11 @@ def verify_code(request, code):
     except Http404:  # the page says so, with the form again
         return render(request, "certificates/verify.html", {"code": code, "unknown": True},
                       status=404)  # fmt: skip
-    return render(request, "certificates/verify.html", {"certificate": certificate})
+    context = {
+        "certificate": certificate,
+        "has_credential": selectors.has_live_credential(certificate),
+    }
+    return render(request, "certificates/verify.html", context)
 
 
 @login_required  # the email's link, opened signed out: sign in, then back here

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import LogoutAllView, LogoutView, MeView, MyDataView, ObtainTokenView
 from certificates.api import MyCertificatesView, PdfView, VerifyView
+from certificates.credentials.api import CredentialView, VerifyCredentialView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from courses.dashboard_api import CohortAtRiskView, CohortProgressView
 from courses.messages_api import CohortMessagesView, MessageDetailView
@@ -29,6 +30,12 @@ urlpatterns = [
     path("certificates/", MyCertificatesView.as_view(), name="api-certificates"),
     path("certificates/verify/<str:code>/", VerifyView.as_view(), name="api-certificate-verify"),
     path("certificates/<str:code>/pdf/", PdfView.as_view(), name="api-certificate-pdf"),
+    path(
+        "certificates/<str:code>/credential/",
+        CredentialView.as_view(),
+        name="api-certificate-credential",
+    ),
+    path("credentials/verify/", VerifyCredentialView.as_view(), name="api-credential-verify"),
     path("quizzes/<int:quiz_id>/attempts/", QuizAttemptsView.as_view(), name="api-quiz-attempts"),
     path(
         "cohorts/<int:cohort_id>/progress/",

@@ -54,6 +54,15 @@ CERTIFICATE_ISSUER = env.str(
     "CERTIFICATE_ISSUER", default="Public Procurement and Human Rights Learning Lab"
 )
 CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
+# The Ed25519 private key (PEM) that signs the Open Badges credentials of certificates: in the
+# environment, or in a file outside the repository (`manage.py create_signing_key` makes one).
+# Neither set: certificates are issued without a credential. With DEBUG on (`make run`), the
+# file defaults to var/credential-signing-key.pem, which `setup_demo` creates. docs/open-badges.md.
+CREDENTIAL_SIGNING_KEY = env.str("CREDENTIAL_SIGNING_KEY", default="", multiline=True)
+CREDENTIAL_SIGNING_KEY_FILE = env.str(
+    "CREDENTIAL_SIGNING_KEY_FILE",
+    default=str(VAR_DIR / "credential-signing-key.pem") if DEBUG else "",
+)
 # Statistics (reports/): a figure computed from fewer participants than this shows "<K".
 STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=5)
 # Exports (reports/exports/): up to this many rows are sent at once; more are prepared in the

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import privacy_notice
+from certificates.credentials.views import did_json
 
 from . import offline
 from .api_docs import ApiDocsView
@@ -34,6 +35,8 @@ urlpatterns = [
     # At the root: a service worker controls the pages under the folder it is served from.
     path("sw.js", offline.service_worker, name="service-worker"),
     path("offline/", offline.offline_page, name="offline"),
+    # did:web: the keys that sign the certificates' Open Badges credentials.
+    path(".well-known/did.json", did_json, name="did-document"),
 ]
 
 handler400 = "elearn.errors.bad_request"

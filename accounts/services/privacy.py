@@ -10,8 +10,9 @@ What deletion erases and what it keeps (the one place that decides):
 - kept, anonymised: the account row (marked deleted, unable to sign in) with its country and
   organisation type, enrolments, lesson completions, quiz attempts' choices and grades and the
   months of activity: what statistics count, so that reports are the same before and after;
-- kept as issued: certificates issued or revoked, with the name printed on them, so that
-  whoever holds one can still verify it.
+- kept as issued: certificates issued or revoked, with the name printed on them, and their
+  Open Badges credentials (which name the person by a salted hash of the email they had), so
+  that whoever holds one can still verify it.
 """
 
 from __future__ import annotations
@@ -155,8 +156,19 @@ def export_personal_data(user: User) -> dict:
             "revoked_at": _when(c.revoked_at),
             "revoke_reason": c.revoke_reason,
             "verification_url": verification_url(c.code),
+            "digital_credentials": [
+                {
+                    "id": credential.credential_id,
+                    "issued_at": _when(credential.issued_at),
+                    "superseded_at": _when(credential.superseded_at),
+                    "vc_jwt": credential.jws,
+                }
+                for credential in sorted(c.credentials.all(), key=lambda x: (x.issued_at, x.pk))
+            ],
         }
-        for c in Certificate.objects.filter(enrolment__user=user).order_by("created_at", "pk")
+        for c in Certificate.objects.filter(enrolment__user=user)
+        .prefetch_related("credentials")
+        .order_by("created_at", "pk")
     ]
     messages = [
         {

@@ -7,8 +7,9 @@ cohort's batch, a re-issue). For a list of enrolments, in three steps:
 2. files: each PDF rendered outside any transaction and stored under a name derived from its
    content, atomically, by a second thread while the next one renders.
 3. issued: the records marked issued together (Certificate.objects.mark_issued, the only write
-   that does it: one locked read, one update); those this call moved are emailed by one task
-   after commit.
+   that does it: one locked read, one update) and, with a signing key configured, their Open
+   Badges credentials signed and inserted in the same transaction (credentials/issuing.py);
+   those this call moved are emailed by one task after commit.
 
 Run twice, or by two workers at once, it issues each certificate once and emails it once; run
 after a crash between the steps, it finishes the job.
@@ -33,6 +34,7 @@ from courses.models import Enrolment, EnrolmentStatus
 from elearn.emails import absolute_url
 from xapi.statements import record_certificates_earned
 
+from ..credentials.issuing import issue_credentials
 from ..models import Certificate, CertificateStatus, CertificateTemplate
 from ..pdf import CertificateData, render_certificate
 from .storage import store_atomically
@@ -214,10 +216,13 @@ def _mark_issued(
     if reissue:
         with transaction.atomic():
             changed = [_reissue(c, name, digest, by=by) for c, name, digest in stored]
-        return [c for c in changed if c is not None]
+            changed = [c for c in changed if c is not None]
+            issue_credentials(changed, supersede=True)  # a new credential; the old one's bit set
+        return changed
     with transaction.atomic():
         issued = Certificate.objects.mark_issued(stored)
         record_certificates_earned(issued)
+        issue_credentials(issued)  # with a signing key configured: one insert for the batch
     if issued:
         ids = [c.pk for c in issued]
         transaction.on_commit(lambda: _email(ids))
@@ -232,6 +237,7 @@ def _reissue(certificate: Certificate, name: str, digest: str, *, by) -> Certifi
         return None
     name_now = certificate.participant_name
     changed = locked.reissue(participant_name=name_now, pdf_name=name, pdf_sha256=digest, by=by)
+    locked.enrolment = certificate.enrolment  # with its user and course, for the credential
     return locked if changed else None
 
 

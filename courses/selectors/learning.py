@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
 
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateStatus, Credential
 from quizzes.models import Attempt
 
 from ..models import DueDateExtension, Enrolment, LessonCompletion, ModuleDueDate
@@ -53,11 +53,16 @@ def get_my_learning(user) -> list[dict]:
     cohort_dates, extensions = cohort_dates.order_by(), extensions.order_by()  # SQLite: no ORDER
     for owner_id, module_id, due_on, is_extension in cohort_dates.union(extensions, all=True):
         (extended if is_extension else due).setdefault(owner_id, {})[module_id] = due_on
+    live_credentials = Credential.objects.filter(
+        certificate=OuterRef("pk"), superseded_at__isnull=True
+    )
     certificates = {
         c.enrolment_id: c
         for c in Certificate.objects.filter(
             enrolment__in=enrolments, status=CertificateStatus.ISSUED
-        ).only("enrolment_id", "code", "status")
+        )
+        .only("enrolment_id", "code", "status")
+        .annotate(has_credential=Exists(live_credentials))
     }
     today = timezone.localdate()
     rows = []

@@ -167,7 +167,7 @@ def test_the_export_takes_a_fixed_number_of_queries_however_much_data(
     give_history(participant, facilitator=facilitator, courses=courses)
     participant = User.objects.get(pk=participant.pk)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # one a kind of data (certificates' credentials too)
         data = export_personal_data(participant)
 
     assert len(data["enrolments"]) == courses + 1
@@ -624,3 +624,17 @@ def test_admins_see_which_accounts_were_deleted(
     assert change.status_code == 200
     assert "deleted at" in change.content.decode().lower()
     assert list(deleted.context["cl"].result_list) == [participant]
+
+
+def test_the_password_check_is_rate_limited_per_account(participant, history, client_for):
+    client = client_for(participant)
+    for _ in range(10):
+        assert delete_through_the_page(client, "guess").status_code == 400
+
+    response = delete_through_the_page(client)  # the right password, too late
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    participant.refresh_from_db()
+    assert participant.deleted_at is None
+    assert participant.is_active

@@ -188,6 +188,7 @@ def test_verification_api_gives_status_and_facts_only(api_client, completed):
         "issuing_organisation",
         "revoked_at",
         "revoke_reason",
+        "credential",
     }
     missing = api_client.get("/api/v1/certificates/verify/AAAA-BBBB-CCCC-DDDD/")
     assert missing.status_code == 404

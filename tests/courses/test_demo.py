@@ -2,6 +2,7 @@
 question analysis and statistics show what they are for, made through the real services."""
 
 import datetime
+import json
 import statistics
 from io import StringIO
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import OrganisationType, User
 from certificates.models import Certificate, CertificateStatus
+from certificates.services import revoke_certificate
 from courses.dashboard import (
     COMPLETED,
     IN_PROGRESS,
@@ -42,6 +44,7 @@ from quizzes.statistics import get_quiz_statistics
 from reports.filters import ReportFilters
 from reports.regions import region_of
 from reports.statistics import get_report
+from tests.certificates.independent import served_keys, status_bit, verify_with_jwcrypto
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +58,9 @@ def demo_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(
             VAR_DIR=folder,
             MEDIA_ROOT=folder / "media",
+            # As with DEBUG on (make run): no key configured, setup_demo makes one there.
+            CREDENTIAL_SIGNING_KEY="",
+            CREDENTIAL_SIGNING_KEY_FILE=str(folder / "credential-signing-key.pem"),
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
         transaction.atomic(),
@@ -159,6 +165,27 @@ def test_demo_completions_have_certificates_issued_through_the_normal_path(demo,
         assert certificate.enrolment.completed_at <= certificate.issued_at
     # Emailed by the real sender, into memory: one per certificate and one per nudge.
     assert demo_setup.emails == certificates.count() + MessageDelivery.objects.count()
+
+
+def test_demo_certificates_carry_credentials_another_library_verifies_until_revoked(demo, client):
+    issued = Certificate.objects.filter(enrolment__cohort=demo, status=CertificateStatus.ISSUED)
+    assert issued.exists()
+    assert not issued.filter(credentials__isnull=True).exists()
+    certificate = issued.select_related("enrolment__user").first()
+    client.force_login(certificate.enrolment.user)
+    download = client.get(reverse("certificate-credential", args=[certificate.code]))
+    envelope = json.loads(download.content)
+    compact = envelope["id"].removeprefix("data:application/vc+jwt,")
+    client.logout()
+
+    keys = served_keys(client)
+    credential = verify_with_jwcrypto(compact, keys)
+    assert credential["issuer"]["id"] == "did:web:127.0.0.1%3A8181"
+    assert status_bit(client, credential, keys) is False
+
+    revoke_certificate(certificate, reason="Issued in error", by=User.objects.get(is_staff=True))
+
+    assert status_bit(client, credential, keys) is True
 
 
 def test_demo_facilitator_nudged_those_at_risk_and_some_came_back(demo):

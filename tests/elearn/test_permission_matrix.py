@@ -25,7 +25,14 @@ from django.utils import timezone
 from lti_tool.models import LtiRegistration, LtiUser
 from rest_framework.test import APIClient
 
-from certificates.models import BatchKind, BatchStatus, Certificate, CertificateBatch
+from certificates.models import (
+    BatchKind,
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    CertificateStatus,
+    Credential,
+)
 from courses.models import (
     Cohort,
     CohortMessage,
@@ -87,6 +94,7 @@ PARAMETERS = {
     "job_id": "the staff member's finished export",
     "export_id": "the staff member's finished export",
     "registration_uuid": "an LTI platform's registration",
+    "code": "the participant's issued certificate, with its Open Badges credential",
 }
 # A small export of the cohort's progress matrix, which the cohort's facilitators may have.
 EXPORT_FORM = {"kind": "cohort_progress", "format": "csv", "cohort": "{cohort_id}"}
@@ -192,12 +200,20 @@ MATRIX = {
         Row(401,   404,   404,   404,   404,   200,   404),
     ("GET", "/api/v1/exports/{export_id}/file/"):
         Row(401,   404,   404,   404,   404,   200,   404),
+
+    # A certificate's Open Badges credential: its owner's alone (it names their email, hashed).
+    #       anon   p_here p_else f_here f_else staff  other_staff
+    ("GET", "/certificates/<str:code>/credential/"):
+        Row(IN,    200,   404,   404,   404,   404,   404),
+    ("GET", "/api/v1/certificates/{code}/credential/"):
+        Row(401,   200,   404,   404,   404,   404,   404),
 }
 # fmt: on
 
 PAGE_PREFIXES = ("facilitate/", "reports/", "lti/")
+PAGE_ROUTES = {"certificates/<str:code>/credential/"}
 API_PREFIXES = ("/api/v1/cohorts/{", "/api/v1/messages/", "/api/v1/reports/", "/api/v1/exports/")
-API_OPERATIONS = {"/api/v1/quizzes/{id}/statistics/"}
+API_OPERATIONS = {"/api/v1/quizzes/{id}/statistics/", "/api/v1/certificates/{code}/credential/"}
 HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
 REFUSED = {IN, 401, 404}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")  # Django's <int:name>, OpenAPI's {name}
@@ -223,7 +239,7 @@ def test_the_matrix_covers_every_page_and_operation(client, db):
     pages = {
         f"/{route}": name
         for route, name in _routes(get_resolver())
-        if route.startswith(PAGE_PREFIXES)
+        if route.startswith(PAGE_PREFIXES) or route in PAGE_ROUTES
     }
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
@@ -330,6 +346,15 @@ def _build_scenario() -> Scenario:
         auth_url="https://platform.example.org/auth", token_url="https://platform.example.org/token",
         keyset_url="https://platform.example.org/jwks",
     )  # fmt: skip
+    certificate = Certificate.objects.create(
+        enrolment=enrolment, status=CertificateStatus.ISSUED, participant_name="Participant Here",
+        course_title=course.title, course_language="en", completed_on=timezone.localdate(),
+        issuing_organisation="Learning Lab", issued_at=timezone.now(), pdf_sha256="0" * 64,
+    )  # fmt: skip
+    Credential.objects.create(
+        certificate=certificate, status_index=1_000_000, kid="key", jws="a.b.c",
+        issued_at=timezone.now(),
+    )  # fmt: skip
 
     ids = {
         "cohort_id": here.pk,
@@ -342,6 +367,7 @@ def _build_scenario() -> Scenario:
         "job_id": job.pk,
         "export_id": job.pk,
         "registration_uuid": registration.uuid,
+        "code": certificate.code,
     }
     assert ids.keys() == PARAMETERS.keys()
     return Scenario(users=users, ids=ids)
@@ -366,6 +392,7 @@ def _state() -> dict[str, int]:
         "closed cohorts": Cohort.objects.filter(closed_at__isnull=False).count(),
         "certificate batches": CertificateBatch.objects.count(),
         "certificates": Certificate.objects.count(),
+        "credentials": Credential.objects.count(),
         "export jobs": ExportJob.objects.count(),
         "LTI users": LtiUser.objects.count(),
         "LTI cohort links": CohortLink.objects.count(),

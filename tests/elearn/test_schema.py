@@ -63,7 +63,11 @@ def test_each_error_status_is_documented_where_it_can_happen(schema):
     documented = {name: set(op["responses"]) for name, op in operations(schema)}
     # Throttled views, and only they, answer 429 (with Retry-After).
     throttled = {name for name, statuses in documented.items() if "429" in statuses}
-    assert throttled == {"POST /api/v1/auth/token/", "GET /api/v1/certificates/verify/{code}/"}
+    assert throttled == {
+        "POST /api/v1/auth/token/",
+        "GET /api/v1/certificates/verify/{code}/",
+        "POST /api/v1/credentials/verify/",
+    }
     for name in throttled:
         headers = dict(operations(schema))[name]["responses"]["429"]["headers"]
         assert "Retry-After" in headers
@@ -73,6 +77,7 @@ def test_each_error_status_is_documented_where_it_can_happen(schema):
     assert "401" in documented["GET /api/v1/courses/"]  # a token that is not valid
     assert not {"401", "403"} & documented["POST /api/v1/auth/token/"]  # reads no credentials
     assert not {"401", "403"} & documented["GET /api/v1/certificates/verify/{code}/"]
+    assert not {"401", "403"} & documented["POST /api/v1/credentials/verify/"]
     assert "403" not in documented["GET /api/v1/enrolments/{id}/"]
     assert "403" in documented["PATCH /api/v1/me/"]  # a session's CSRF check
     assert "403" not in documented["GET /api/v1/reports/summary/"]  # StaffOnly answers 404

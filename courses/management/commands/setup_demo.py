@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from certificates.credentials.issuing import issue_missing_credentials
+from certificates.credentials.keys import configured_signer, create_signing_key
 from courses.demo import (
     DEMO_COHORT,
     FACILITATOR,
@@ -49,6 +51,7 @@ class Command(BaseCommand):
             pk=settings.SITE_ID, defaults={"domain": site_domain, "name": settings.SITE_NAME}
         )
         self._load_courses(settings.BASE_DIR / DEMO_FOLDER)
+        self._signing_key()
 
         credentials = settings.VAR_DIR / "demo-admin.txt"
         admin = User.objects.filter(email=DEMO_ADMIN_EMAIL).first()
@@ -73,6 +76,8 @@ class Command(BaseCommand):
                 course, password_hash=password_hash or make_password(password), now=timezone.now()
             )
             self.stdout.write(f"Created the demo cohort {DEMO_COHORT!r}.")
+        if issued := issue_missing_credentials():  # certificates from before the key was made
+            self.stdout.write(f"Signed {issued} Open Badges credential(s).")
         others = ", ".join(p.email for p in PARTICIPANTS if p != PARTICIPANTS[2])
         self.stdout.write(
             self.style.SUCCESS(
@@ -83,6 +88,18 @@ class Command(BaseCommand):
                 f"  sign in at http://{site_domain}/accounts/login/"
             )
         )
+
+    def _signing_key(self) -> None:
+        """The demo's credentials need a signing key: made under var/ (the default file with
+        DEBUG on) when none is configured."""
+        if configured_signer() is not None:
+            return
+        path = settings.CREDENTIAL_SIGNING_KEY_FILE
+        if not path or settings.CREDENTIAL_SIGNING_KEY.strip():
+            self.stdout.write("No credential signing key: certificates have no digital credential.")
+            return
+        signer = create_signing_key(Path(path))
+        self.stdout.write(f"Created the credential signing key {signer.kid} in {path}.")
 
     def _load_courses(self, root: Path) -> None:
         """Import the packages whose course is not in the database yet, originals before
