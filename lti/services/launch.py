@@ -49,8 +49,8 @@ class LaunchOutcome:
 def accept_launch(message_launch) -> LaunchOutcome:
     """Accept a validated resource link or deep linking launch (a pylti1p3 MessageLaunch); see
     the module's docstring. Raises a LaunchRefused, changing nothing, when it is a replay, names
-    no target, gives no usable email, would link an unverified address, or is a deep linking
-    request from someone who does not teach."""
+    no target, gives no usable email, would link an unverified address or an admin's account,
+    or is a deep linking request from someone who does not teach."""
     data = message_launch.get_launch_data()
     launch = LtiLaunch(message_launch)
     _spend_nonce(launch, data.get("nonce"))
