@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from courses.services.enrolment import get_current_enrolment
 from courses.services.progress import record_active_month, record_quiz_result
-from lti.scores import record_quiz_score
+from lti.scores import grade_links_exist, record_quiz_score
 from xapi.statements import record_attempt_graded, record_attempt_started
 
 from .exceptions import (
@@ -166,8 +166,9 @@ def submit_attempt(
     raises AlreadySubmitted, except the same one replayed (Attempt.submit). Notes the
     participant's activity; a pass may complete their enrolment (record_quiz_result), in the
     same transaction; the score goes to the participant's LTI grade links, if any
-    (lti.scores). Reads the attempt and its questions once: six statements after a pass, in
-    one transaction (eight when the pass completes the course).
+    (lti.scores; whether there are any is read with the attempt). Reads the attempt and its
+    questions once: five statements after a pass, in one transaction (more when the pass
+    completes the course).
     """
     return _submit(attempt_id, user=user, answers=answers, now=now or timezone.now())
 
@@ -243,7 +244,7 @@ def _submit(
                 ]
             )
             record_attempt_graded(attempt, questions)
-            record_quiz_score(attempt)
+            record_quiz_score(attempt, linked=attempt.graded_by_platform)
             completed = record_quiz_result(
                 attempt.user_id, attempt.quiz.course_id, passed=grade.passed
             )
@@ -255,7 +256,13 @@ def _lock(attempt_id: int, *, user: User | None = None) -> Attempt:
     for anyone else's, as selectors.get_attempt_for)."""
     owner = {} if user is None else {"user_id": user.pk}
     # Only the attempt row is locked (of=self), not the quiz joined to it.
-    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("quiz")
+    # Read with it: whether a platform's gradebook (LTI) awaits its score, so a submission asks
+    # nothing more when none does.
+    attempts = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("quiz")
+        .annotate(graded_by_platform=grade_links_exist())
+    )
     try:
         return attempts.get(pk=attempt_id, **owner)
     except Attempt.DoesNotExist:

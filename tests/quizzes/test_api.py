@@ -761,7 +761,7 @@ def test_quiz_and_attempt_endpoints_make_a_bounded_number_of_queries(
     # The submission is its own test (below); this one completes the course: the enrolment is
     # read, then moved by Enrolment.complete, and the LTI grade links of the course are looked
     # for (none here).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert api_client.post(submit_url(attempt.pk), format="json").status_code == 200
     with django_assert_max_num_queries(2):
         review = api_client.get(attempt_url(attempt.pk))
@@ -769,17 +769,17 @@ def test_quiz_and_attempt_endpoints_make_a_bounded_number_of_queries(
 
 
 @pytest.mark.parametrize("size", [10, 30])
-def test_a_submission_reads_once_in_nine_queries_whatever_the_number_of_questions(
+def test_a_submission_reads_once_in_eight_queries_whatever_the_number_of_questions(
     api_client, participant, django_assert_max_num_queries, size
 ):
     # As bench/run.py quiz-submit measures it: token authentication (1 query: the token with
     # its user; the bench's reference write pays the same), then in one
     # transaction (2 statements to open and close it) the attempt, locked (1), its questions
     # with their choices and pairs (1), the grade stored (1), the participant's activity noted,
-    # which locks their enrolment (1), the participant's LTI grade links for the quiz (1,
-    # none here), and the completion check after a pass (1); the review is built from what
-    # was read. Another required quiz is left, so the course is not completed (that would be
-    # one more write).
+    # which locks their enrolment (1), and the completion check after a pass (1); whether the
+    # participant has LTI grade links for the quiz is read with the attempt. The review is built
+    # from what was read. Another required quiz is left, so the course is not completed (that
+    # would be one more write).
     quiz = _quiz_with(size)
     make_empty_quiz(module=quiz.module)
     enrol_in(participant, quiz.course)
@@ -787,7 +787,7 @@ def test_a_submission_reads_once_in_nine_queries_whatever_the_number_of_question
     attempt, _created = services.start_attempt(participant, quiz)
     services.save_answers(attempt, answers=right_answers(attempt))
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = api_client.post(submit_url(attempt.pk), format="json")
     assert response.status_code == 200
     result = response.json()
