@@ -192,13 +192,18 @@ class PersonalDataSerializer(serializers.Serializer):
     )
     certificates = _records(
         "Each certificate: code, status, the name printed on it, course, dates, verification "
-        "address."
+        "address, and its digital credentials (Open Badges 3.0, as VC-JWTs)."
     )
     messages_received = _records(
         "Messages from facilitators: course, cohort, subject, body (Markdown), the address "
         "it was sent to, delivery status and time."
     )
     api_tokens = _records("When each live API token was issued and when it expires.")
+    learning_platforms = _records(
+        "What LTI platforms (Moodle, Canvas...) that opened courses here said about the user: "
+        "the platform, the user's id, name and email there, when they first came, and the "
+        "gradebook columns their scores went to, with each score and when it was sent."
+    )
 
 
 class MyDataView(APIView):

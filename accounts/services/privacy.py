@@ -26,6 +26,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from knox.models import AuthToken
 from lti_tool.models import LtiUser
@@ -41,6 +42,7 @@ from courses.models import (
     LessonVisit,
     MessageDelivery,
 )
+from lti.models import GradeLink, Score
 from quizzes.models import Attempt, Question, QuestionType
 
 from ..exceptions import StaffAccountNotDeletable, WrongPassword
@@ -60,7 +62,8 @@ def _number(value: Decimal | None) -> str | None:
 
 def export_personal_data(user: User) -> dict:
     """Everything the platform keeps about `user`, as one JSON-ready dict: profile,
-    enrolments, progress, quiz attempts and answers, certificates and messages received.
+    enrolments, progress, quiz attempts and answers, certificates and messages received, and
+    what LTI platforms told us about them.
 
     The page's download and GET /api/v1/me/export/ both send it. A fixed number of queries
     (one per section), however much there is.
@@ -188,6 +191,7 @@ def export_personal_data(user: User) -> dict:
         {"created": _when(t.created), "expiry": _when(t.expiry)}
         for t in AuthToken.objects.filter(user=user).order_by("created")
     ]
+    platforms = [_platform_identity(identity) for identity in _platform_identities(user)]
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -201,6 +205,51 @@ def export_personal_data(user: User) -> dict:
         "certificates": certificates,
         "messages_received": messages,
         "api_tokens": tokens,
+        "learning_platforms": platforms,
+    }
+
+
+def _platform_identities(user: User):
+    """What LTI platforms said about the person (lti/): who they are there, and the gradebook
+    columns their scores go to, with the scores. Three queries when there are any, one if not."""
+    links = GradeLink.objects.select_related("course", "quiz").prefetch_related(
+        Prefetch("scores", queryset=Score.objects.order_by("created_at"))
+    )
+    return (
+        LtiUser.objects.filter(auth_user=user)
+        .select_related("registration")
+        .prefetch_related(Prefetch("grade_links", queryset=links.order_by("created_at", "pk")))
+        .order_by("datetime_created", "pk")
+    )
+
+
+def _platform_identity(identity: LtiUser) -> dict:
+    return {
+        "platform": identity.registration.name,
+        "issuer": identity.registration.issuer,
+        "subject": identity.sub,
+        "name": identity.name,
+        "given_name": identity.given_name,
+        "family_name": identity.family_name,
+        "email": identity.email,
+        "first_launch_at": _when(identity.datetime_created),
+        "gradebook_columns": [
+            {
+                "course": link.course.title,
+                "quiz": link.quiz.title if link.quiz else None,
+                "line_item_url": link.lineitem_url,
+                "scores": [
+                    {
+                        "score": _number(score.score_given),
+                        "out_of": _number(score.score_maximum),
+                        "at": _when(score.timestamp),
+                        "sent_at": _when(score.sent_at),
+                    }
+                    for score in link.scores.all()
+                ],
+            }
+            for link in identity.grade_links.all()
+        ],
     }
 
 

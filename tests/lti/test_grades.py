@@ -141,3 +141,25 @@ def _submit(user, quiz, *, right):
             for item in attempt.layout
         },
     )
+
+
+def test_the_personal_data_export_holds_what_the_platform_said_and_the_scores_sent(
+    client, platform, registration, course, django_capture_on_commit_callbacks
+):
+    from accounts.services.privacy import export_personal_data
+
+    user = _launched_learner(client, platform, registration, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        _complete(user, course)
+
+    [identity] = export_personal_data(user)["learning_platforms"]
+
+    assert identity["issuer"] == registration.issuer
+    assert identity["subject"] == "learner-1"
+    assert identity["email"] == user.email
+    [column] = identity["gradebook_columns"]
+    assert (column["course"], column["quiz"]) == (course.title, None)
+    [score] = column["scores"]
+    assert (score["score"], score["out_of"]) == ("100.00", "100.00")
+    assert score["sent_at"] is not None
+    assert export_personal_data(make_user())["learning_platforms"] == []
