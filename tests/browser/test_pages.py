@@ -18,7 +18,7 @@ AXE_OPTIONS = {
 PAGES = {
     "anonymous": [
         "catalogue", "course", "sign-up", "sign-in", "password reset", "verify",
-        "verify result", "api docs", "privacy", "offline",
+        "verify result", "credential check", "api docs", "privacy", "offline",
     ],
     "participant": [
         "catalogue", "course", "lesson", "quiz", "attempt", "timed attempt", "review",
@@ -27,6 +27,7 @@ PAGES = {
     "facilitator": [
         "catalogue", "cohorts", "dashboard", "participant", "messages", "new message", "message",
         "enrol", "enrol preview", "cohort quizzes", "quiz analysis", "certificates",
+        "platform courses",
     ],
     "admin": [
         "catalogue", "course", "dashboard", "quiz analysis, all cohorts", "statistics",
