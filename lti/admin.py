@@ -10,6 +10,7 @@ from lti_tool.admin import LtiDeploymentInline, LtiRegistrationAdmin
 from lti_tool.models import LtiRegistration
 
 from elearn.errors import DomainError
+from elearn.outbox import OutboxAdmin
 
 from .models import CohortLink, GradeLink, Score
 from .services.roster import sync_roster
@@ -98,8 +99,8 @@ class GradeLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
-    """The outbox, to see what was sent, what waits and why (read only: the sender owns it)."""
+class ScoreAdmin(OutboxAdmin):
+    """The scores sent to the platforms' gradebooks, and those waiting."""
 
     list_display = [
         "grade_link",
@@ -111,17 +112,4 @@ class ScoreAdmin(admin.ModelAdmin):
         "next_try_at",
         "rejected",
     ]
-    list_filter = ["rejected", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["grade_link"]
-    readonly_fields = [f.name for f in Score._meta.fields]
-    ordering = ["-created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("pending"), boolean=True)
-    def pending(self, obj):
-        return obj.pending

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from lti_tool.models import LtiContext, LtiRegistration, LtiUser
 
 from courses.models import Cohort, Course
+from elearn.outbox import OutboxItem
 from quizzes.models import Quiz
 
 
@@ -87,7 +88,7 @@ class ActivityProgress(models.TextChoices):
     SUBMITTED = "Submitted"
 
 
-class Score(models.Model):
+class Score(OutboxItem):
     """One score owed to a platform (AGS), or sent: written in the transaction of the event
     (a course completed, a quiz submitted), so the database says what is owed."""
 
@@ -103,32 +104,13 @@ class Score(models.Model):
     grading_progress = models.CharField(_("grading progress"), max_length=16, default="FullyGraded")
     # When it happened: the platform keeps the score with the latest timestamp.
     timestamp = models.DateTimeField(_("timestamp"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    tries = models.PositiveIntegerField(_("failed tries"), default=0)
-    next_try_at = models.DateTimeField(_("next try"), default=timezone.now)
-    last_error = models.TextField(_("last error"), blank=True)
-    # Refused by the platform as invalid (400, 404, 422): not sent again.
-    rejected = models.BooleanField(_("rejected"), default=False)
 
-    class Meta:
-        ordering = ["created_at"]
+    class Meta(OutboxItem.Meta):
         verbose_name = _("LTI score")
         verbose_name_plural = _("LTI scores")
-        indexes = [
-            models.Index(
-                fields=["next_try_at", "created_at"],
-                condition=models.Q(sent_at__isnull=True, rejected=False),
-                name="lti_score_pending",
-            ),
-        ]
 
     def __str__(self):
         return f"{self.score_given}/{self.score_maximum} → {self.grade_link}"
-
-    @property
-    def pending(self) -> bool:
-        return self.sent_at is None and not self.rejected
 
 
 class UsedNonce(models.Model):

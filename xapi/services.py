@@ -15,12 +15,13 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from elearn.outbox import SendOutcome, mark_rejected, mark_sent, take_due, wait_after_failure
 
 from .models import Statement
 
@@ -31,9 +32,6 @@ BATCH_SIZE = 100
 TIMEOUT_SECONDS = 15
 # Sent statements are kept this long (to see in the admin what went), then deleted.
 KEEP_SENT = timedelta(days=30)
-# Waits after 1, 2, 3 ... failed tries: 1, 2, 4 ... minutes, at most six hours.
-FIRST_WAIT = timedelta(minutes=1)
-LONGEST_WAIT = timedelta(hours=6)
 
 
 class StoreUnavailable(Exception):
@@ -42,13 +40,6 @@ class StoreUnavailable(Exception):
 
 class StoreRefused(Exception):
     """The store refused the batch as invalid (a 4xx other than 408 and 429)."""
-
-
-@dataclass
-class SendOutcome:
-    sent: int = 0
-    rejected: int = 0
-    failed: int = 0  # left pending for a later try
 
 
 def send_pending_statements(*, now: datetime | None = None, limit: int = 10_000) -> SendOutcome:
@@ -62,11 +53,7 @@ def send_pending_statements(*, now: datetime | None = None, limit: int = 10_000)
     taken = 0
     while taken < limit:
         with transaction.atomic():
-            batch = list(
-                Statement.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True, rejected=False, next_try_at__lte=now)
-                .order_by("created_at", "id")[: min(BATCH_SIZE, limit - taken)]
-            )
+            batch = list(take_due(Statement, now=now)[: min(BATCH_SIZE, limit - taken)])
             if not batch:
                 break
             taken += len(batch)
@@ -80,32 +67,21 @@ def _send_batch(batch: list[Statement], now: datetime, outcome: SendOutcome) -> 
     try:
         _post([s.payload for s in batch])
     except StoreUnavailable as error:
-        _failed(batch, now, error)
+        wait_after_failure(batch, now=now, error=error)
+        logger.warning("xAPI store unavailable, %d statements wait: %s", len(batch), error)
         outcome.failed += len(batch)
         return False
     except StoreRefused as error:
         if len(batch) == 1:
-            Statement.objects.filter(pk=batch[0].pk).update(
-                rejected=True, last_error=str(error)[:2000]
-            )
+            mark_rejected(batch[0], error)
             logger.warning("xAPI statement %s refused by the store: %s", batch[0].pk, error)
             outcome.rejected += 1
             return True
         # Which one? Each alone: the valid ones are stored, the invalid marked.
         return all(_send_batch([statement], now, outcome) for statement in batch)
-    Statement.objects.filter(pk__in=[s.pk for s in batch]).update(sent_at=timezone.now())
+    mark_sent(batch)
     outcome.sent += len(batch)
     return True
-
-
-def _failed(batch: list[Statement], now: datetime, error: Exception) -> None:
-    for statement in batch:
-        tries = statement.tries + 1
-        wait = min(FIRST_WAIT * 2 ** (tries - 1), LONGEST_WAIT)
-        Statement.objects.filter(pk=statement.pk).update(
-            tries=tries, next_try_at=now + wait, last_error=str(error)[:2000]
-        )
-    logger.warning("xAPI store unavailable, %d statements wait: %s", len(batch), error)
 
 
 def _post(statements: list[dict]) -> None:

@@ -12,7 +12,6 @@ harmless: the platform keeps the one with the latest timestamp.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
@@ -23,23 +22,16 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
+from elearn.outbox import SendOutcome, mark_rejected, mark_sent, take_due, wait_after_failure
+
 from ..models import Score, UsedNonce
 from ..tool import TimeoutSession, ensure_tool_key
 
 logger = logging.getLogger(__name__)
 
-FIRST_WAIT = timedelta(minutes=1)
-LONGEST_WAIT = timedelta(hours=6)
 REFUSED_STATUSES = {400, 404, 409, 422}
 # A nonce is only good with its launch data, kept a day in the cache (pylti1p3).
 KEEP_NONCES = timedelta(days=2)
-
-
-@dataclass
-class SendOutcome:
-    sent: int = 0
-    rejected: int = 0
-    failed: int = 0  # left pending for a later try
 
 
 def connector_for(registration) -> ServiceConnector:
@@ -58,10 +50,8 @@ def send_pending_scores(*, now: datetime | None = None, limit: int = 1000) -> Se
     for _ in range(limit):
         with transaction.atomic():
             score = (
-                Score.objects.select_for_update(skip_locked=True, of=("self",))
+                take_due(Score, now=now)
                 .select_related("grade_link__lti_user__registration")
-                .filter(sent_at__isnull=True, rejected=False, next_try_at__lte=now)
-                .order_by("created_at", "id")
                 .first()
             )
             if score is None:
@@ -103,24 +93,20 @@ def _send(score: Score, now: datetime, outcome: SendOutcome, connectors: dict) -
     except LtiException as error:  # e.g. the launch gave no score scope: it never will
         _rejected(score, error, outcome)
         return True
-    Score.objects.filter(pk=score.pk).update(sent_at=timezone.now())
+    mark_sent([score])
     outcome.sent += 1
     return True
 
 
 def _rejected(score: Score, error: Exception, outcome: SendOutcome) -> None:
-    Score.objects.filter(pk=score.pk).update(rejected=True, last_error=str(error)[:2000])
+    mark_rejected(score, error)
     logger.warning("LTI score %s refused by the platform: %s", score.pk, error)
     outcome.rejected += 1
 
 
 def _failed(score: Score, now: datetime, error: Exception, outcome: SendOutcome) -> None:
-    tries = score.tries + 1
-    wait = min(FIRST_WAIT * 2 ** (tries - 1), LONGEST_WAIT)
-    Score.objects.filter(pk=score.pk).update(
-        tries=tries, next_try_at=now + wait, last_error=str(error)[:2000]
-    )
-    logger.warning("LTI platform unavailable, score %s waits %s: %s", score.pk, wait, error)
+    wait_after_failure([score], now=now, error=error)
+    logger.warning("LTI platform unavailable, score %s waits: %s", score.pk, error)
     outcome.failed += 1
 
 

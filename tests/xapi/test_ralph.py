@@ -22,10 +22,11 @@ from certificates.services import issue_certificates
 from courses.models import Lesson
 from courses.services.enrolment import enrol
 from courses.services.progress import record_lesson_completion
+from elearn.outbox import FIRST_WAIT
 from tests.factories import make_course, make_quiz, make_user
 from tests.xapi.test_statements import take_quiz
 from xapi.models import Statement
-from xapi.services import FIRST_WAIT, send_pending_statements
+from xapi.services import send_pending_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 RALPH_VENV = Path(os.environ.get("RALPH_VENV", ROOT / ".venv-ralph"))

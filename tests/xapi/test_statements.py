@@ -13,11 +13,12 @@ from certificates.services import issue_certificates
 from courses.models import Enrolment, Lesson
 from courses.services.enrolment import enrol
 from courses.services.progress import record_lesson_completion
+from elearn.outbox import FIRST_WAIT
 from quizzes.services import start_attempt, submit_attempt
 from tests.factories import make_course, make_user
 from tests.quizzes.factories import right_answer, wrong_answer
 from xapi.models import Statement
-from xapi.services import FIRST_WAIT, KEEP_SENT, purge_sent_statements, send_pending_statements
+from xapi.services import KEEP_SENT, purge_sent_statements, send_pending_statements
 
 
 @pytest.fixture
