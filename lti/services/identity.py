@@ -68,6 +68,8 @@ def account_for(lti_user: LtiUser, *, email: str | None, name: str | None) -> tu
     AdminNotLinked when it is an admin's."""
     linked = lti_user.auth_user
     if linked is not None and linked.deleted_at is None:
+        if _is_admin(linked):  # made an admin since it was linked
+            raise AdminNotLinked()
         return linked, False
     address = email.strip().lower() if isinstance(email, str) else ""
     try:
@@ -81,7 +83,7 @@ def account_for(lti_user: LtiUser, *, email: str | None, name: str | None) -> tu
     )
     created = False
     if verified is not None and verified.user.deleted_at is None:
-        if verified.user.is_staff:
+        if _is_admin(verified.user):
             raise AdminNotLinked()
         user = verified.user
     elif User.objects.filter(email__iexact=address).exists():
@@ -92,6 +94,10 @@ def account_for(lti_user: LtiUser, *, email: str | None, name: str | None) -> tu
     lti_user.auth_user = user
     lti_user.save(update_fields=["auth_user", "datetime_modified"])
     return user, created
+
+
+def _is_admin(user: User) -> bool:
+    return user.is_staff or user.is_superuser
 
 
 def _create_account(address: str, name: str | None) -> User:

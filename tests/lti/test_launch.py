@@ -101,6 +101,20 @@ def test_a_launch_never_signs_in_as_an_admin(client, platform, registration, cou
     assert not LtiUser.objects.exists() and not Enrolment.objects.exists()
 
 
+def test_an_account_made_an_admin_after_it_was_linked_is_no_longer_signed_in(
+    client, platform, registration, course
+):
+    response, _token, _state = run_launch(client, platform, registration, custom=_custom(course))
+    assert response.status_code == 302
+    User.objects.filter(email=EMAIL).update(is_superuser=True)
+    client.logout()
+
+    response, _token, _state = run_launch(client, platform, registration, custom=_custom(course))
+
+    assert response.status_code == 409
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
 def test_an_instructor_becomes_the_cohorts_facilitator_and_is_not_enrolled(
     client, platform, registration, course
 ):
