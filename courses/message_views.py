@@ -101,7 +101,8 @@ def message_list(request, cohort_id):
 @require_http_methods(["GET", "POST"])
 def message_new(request, cohort_id):
     cohort = get_managed_cohort(request.user, cohort_id)
-    rows = dashboard.get_cohort_progress(cohort).rows
+    # Deleted accounts are never messaged (send_cohort_message skips them): not offered.
+    rows = [row for row in dashboard.get_cohort_progress(cohort).rows if not row.account_deleted]
     preview = None
     if request.method == "POST":
         form = CohortMessageForm(request.POST, rows=rows)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certificates.models import Certificate
 from quizzes.models import Attempt, AttemptStatus
@@ -41,6 +42,7 @@ from .rows import (
 _ENROLMENT_VALUES = (
     "id", "user_id", "status", "enrolled_at", "completed_at", "last_activity_at",
     "user__full_name", "user__email", "user__country", "user__organisation_type",
+    "user__deleted_at",
 )  # fmt: skip
 
 
@@ -193,7 +195,9 @@ class _RowMaker:
         certificate: tuple[str | None, str | None],
     ) -> ParticipantRow:
         (enrolment_id, user_id, status, enrolled_at, completed_at, last, name, email, country,
-         organisation_type) = enrolment  # fmt: skip
+         organisation_type, deleted_at) = enrolment  # fmt: skip
+        if deleted_at is not None:  # erased (accounts.services.privacy): nothing to show
+            name, email = gettext("Deleted account"), ""
         passed = frozenset(quiz_id for quiz_id, (_n, _best, ok) in quizzes.items() if ok)
         progress = self._course_progress(frozenset(completed), passed, extensions)
         cells = tuple(
@@ -202,9 +206,11 @@ class _RowMaker:
         )
         active = status == EnrolmentStatus.ACTIVE
         reasons = []
-        if active and (last or enrolled_at) < self.inactive_since:
+        # A deleted account can never come back: not at risk, and no nudge reaches it.
+        at_risk = active and deleted_at is None
+        if at_risk and (last or enrolled_at) < self.inactive_since:
             reasons.append(INACTIVE)
-        if active and any(cell.overdue for cell in cells):
+        if at_risk and any(cell.overdue for cell in cells):
             reasons.append(OVERDUE)
         return ParticipantRow(
             enrolment_id=enrolment_id,
@@ -222,6 +228,7 @@ class _RowMaker:
             certificate_status=certificate[0],
             certificate_code=certificate[1],
             at_risk_reasons=tuple(reasons),
+            account_deleted=deleted_at is not None,
         )
 
     def _course_progress(

@@ -65,6 +65,7 @@ class ParticipantRow:
     certificate_status: str | None
     certificate_code: str | None
     at_risk_reasons: tuple[str, ...]
+    account_deleted: bool = False  # erased: shown as "Deleted account", never messaged
 
     @property
     def at_risk(self) -> bool:

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import issue_api_token
+from accounts.services.privacy import delete_account
 from courses.models import Enrolment
-from tests.factories import enrol_user, make_cohort, make_course, make_user
+from tests.factories import PASSWORD, enrol_user, make_cohort, make_course, make_user
 
 
 @pytest.fixture
@@ -73,6 +74,21 @@ def test_at_risk_lists_the_longest_inactive_first(api_client, cohort, facilitato
 
     assert [r["name"] for r in results] == ["Idler", "Idle"]
     assert results[0]["at_risk_reasons"] == ["inactive"]
+
+
+def test_a_deleted_account_is_shown_as_such_and_never_at_risk(api_client, cohort, facilitator):
+    gone = join(cohort, full_name="Gone Away", active_days_ago=30)
+    join(cohort, full_name="Idle", active_days_ago=30)
+    delete_account(gone.user, password=PASSWORD)
+    api_client.force_authenticate(facilitator)
+
+    rows = api_client.get(progress_url(cohort)).json()["results"]
+    at_risk = api_client.get(at_risk_url(cohort)).json()["results"]
+
+    deleted = next(row for row in rows if row["enrolment"] == gone.pk)
+    assert (deleted["name"], deleted["email"]) == ("Deleted account", "")
+    assert deleted["at_risk_reasons"] == []
+    assert [row["name"] for row in at_risk] == ["Idle"]
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services.privacy import delete_account
 from courses import tasks
 from courses.exceptions import InvalidMessage, NoRecipients, NotAllowed, RequestKeyReused
 from courses.models import (
@@ -33,7 +34,7 @@ from courses.services.messages import (
 )
 from courses.tasks import send_cohort_message_task
 from tests.concurrency import on_postgresql, run_together
-from tests.factories import enrol_user, make_cohort, make_course, make_user
+from tests.factories import PASSWORD, enrol_user, make_cohort, make_course, make_user
 
 
 @pytest.fixture
@@ -682,6 +683,18 @@ def test_the_form_offers_each_audience_with_its_size_and_a_new_key(client, cohor
     assert body.count("<h1") == 1
     keys = {page.context["form"]["request_key"].value() for page in (first, second)}
     assert len(keys) == 2
+
+
+def test_the_form_leaves_deleted_accounts_out(client, cohort, facilitator):
+    gone = join(cohort, full_name="Gone Away", active_days_ago=20)
+    join(cohort, full_name="Bola Ade")
+    delete_account(gone.user, password=PASSWORD)
+    client.force_login(facilitator)
+
+    body = client.get(new_url(cohort)).content.decode()
+
+    assert "Everyone (1)" in body and "Participants at risk now (0)" in body
+    assert "Deleted account" not in body and "deleted.invalid" not in body
 
 
 def test_links_choose_the_audience_in_advance(client, cohort, facilitator):
