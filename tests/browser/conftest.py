@@ -103,6 +103,9 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
             MEDIA_ROOT=media,
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             CELERY_TASK_ALWAYS_EAGER=True,
+            # Certificates carry their Open Badges credential, as on a configured site.
+            CREDENTIAL_SIGNING_KEY=_new_signing_key(),
+            CREDENTIAL_SIGNING_KEY_FILE="",
         ),
     ):
         app.conf.task_always_eager = True
@@ -116,6 +119,21 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
             app.conf.task_always_eager = False
             call_command("flush", interactive=False, verbosity=0)
             cache.clear()
+
+
+def _new_signing_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode("ascii")
+    )
 
 
 def _build(site: Site) -> None:
@@ -162,6 +180,7 @@ def _build(site: Site) -> None:
     completed.completed_at = completed.enrolled_at
     completed.save(update_fields=["status", "completed_at"])
     (certificate,) = issue_certificates([completed.pk]).issued
+    assert certificate.credentials.exists()  # the verification page shows its state
     message, _created = send_cohort_message(
         cohort,
         by=facilitator,
