@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.http_in_thread import JsonHandler, ServerInThread
 
 CLIENT_ID = "elearn-tool"
 DEPLOYMENT_ID = "deployment-1"
@@ -43,21 +43,21 @@ class PlatformInThread:
         self.members: list[dict] = []
         platform = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self):
                 path = urlsplit(self.path).path
                 if path == "/jwks":
-                    return self._answer(200, platform.jwks())
+                    return self.answer(200, platform.jwks())
                 if path == "/memberships":
                     if not self._authorised():
-                        return self._answer(401, {"error": "no token"})
+                        return self.answer(401, {"error": "no token"})
                     body = {
                         "id": "roster",
                         "context": {"id": CONTEXT_ID},
                         "members": platform.members,
                     }
-                    return self._answer(200, body)
-                return self._answer(404, {})
+                    return self.answer(200, body)
+                return self.answer(404, {})
 
             def do_POST(self):
                 path = urlsplit(self.path).path
@@ -67,39 +67,26 @@ class PlatformInThread:
                     form = {k: v[0] for k, v in parse_qs(raw).items()}
                     platform.token_requests.append(form)
                     if not platform.assertion_is_valid(form.get("client_assertion", "")):
-                        return self._answer(401, {"error": "invalid_client"})
-                    return self._answer(200, {"access_token": TOKEN, "token_type": "Bearer"})
+                        return self.answer(401, {"error": "invalid_client"})
+                    return self.answer(200, {"access_token": TOKEN, "token_type": "Bearer"})
                 if path.startswith("/lineitems/") and path.endswith("/scores"):
                     if platform.down:
-                        return self._answer(503, {"error": "down"})
+                        return self.answer(503, {"error": "down"})
                     if not self._authorised():
-                        return self._answer(401, {"error": "no token"})
+                        return self.answer(401, {"error": "no token"})
                     if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
-                        return self._answer(415, {"error": "content type"})
+                        return self.answer(415, {"error": "content type"})
                     line_item = path.removesuffix("/scores")
                     platform.scores.setdefault(line_item, []).append(json.loads(raw))
-                    return self._answer(200, {})
-                return self._answer(404, {})
+                    return self.answer(200, {})
+                return self.answer(404, {})
 
             def _authorised(self) -> bool:
                 return self.headers.get("Authorization") == f"Bearer {TOKEN}"
 
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = ServerInThread(Handler)
+        self.url = self.server.base_url
         self.issuer = self.url  # a platform's issuer is its address
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     # The platform's keys and tokens
 
@@ -183,8 +170,7 @@ class PlatformInThread:
         }
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 def new_nonce() -> str:

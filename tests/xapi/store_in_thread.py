@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.http_in_thread import JsonHandler, ServerInThread
 
 USERNAME, PASSWORD = "elearn", "store-secret"
 
@@ -21,42 +21,28 @@ class StoreInThread:
         self.refuse_verbs: set[str] = set()
         store = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 store.requests.append(body)
                 expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
                 if store.down:
-                    return self._answer(503, {"detail": "down"})
+                    return self.answer(503, {"detail": "down"})
                 if self.headers.get("Authorization") != expected:
-                    return self._answer(401, {"detail": "who are you"})
+                    return self.answer(401, {"detail": "who are you"})
                 if self.headers.get("X-Experience-API-Version") != "1.0.3":
-                    return self._answer(400, {"detail": "version header"})
+                    return self.answer(400, {"detail": "version header"})
                 if any(s["verb"]["display"]["en-US"] in store.refuse_verbs for s in body):
-                    return self._answer(400, {"detail": "invalid statement"})
+                    return self.answer(400, {"detail": "invalid statement"})
                 for statement in body:
                     store.statements.setdefault(statement["id"], statement)
-                return self._answer(200, [s["id"] for s in body])
+                return self.answer(200, [s["id"] for s in body])
 
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/xAPI/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = ServerInThread(Handler)
+        self.url = f"{self.server.base_url}/xAPI/"
 
     def verbs(self) -> list[str]:
         return [s["verb"]["display"]["en-US"] for s in self.statements.values()]
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
