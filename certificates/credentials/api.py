@@ -2,6 +2,8 @@
 
 import json
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -51,7 +53,8 @@ class CredentialCheckRequestSerializer(serializers.Serializer):
         text = value if isinstance(value, str) else json.dumps(value)
         if len(text) > MAX_CREDENTIAL_CHARS:
             raise serializers.ValidationError(
-                f"At most {MAX_CREDENTIAL_CHARS:,} characters: this is not a credential."
+                _("At most %(count)s characters: this is not a credential.")
+                % {"count": number_format(MAX_CREDENTIAL_CHARS, force_grouping=True)}
             )
         return text
 

@@ -521,3 +521,17 @@ def test_resolvers_may_ask_for_the_public_documents_with_head(signing_key, clien
     assert head.status_code == 200
     assert head["Content-Type"] == got["Content-Type"]
     assert head["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_far_too_large_credential_is_refused_in_the_callers_language(api_client, db):
+    response = api_client.post(
+        reverse("api-credential-verify"),
+        {"credential": "x" * 20_001},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"]["credential"] == [
+        "20\xa0000 caractères au plus : ce n’est pas une attestation numérique."
+    ]
