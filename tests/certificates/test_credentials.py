@@ -533,5 +533,5 @@ def test_a_far_too_large_credential_is_refused_in_the_callers_language(api_clien
 
     assert response.status_code == 400
     assert response.json()["detail"]["credential"] == [
-        "20\xa0000 caractères au plus : ce n’est pas une attestation numérique."
+        "20\xa0000 caractères au plus : ce n\u2019est pas une attestation numérique."
     ]
