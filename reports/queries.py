@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -30,6 +30,7 @@ from django.db.models.functions import TruncMonth
 
 from courses.models import ActivityMonth, Enrolment, EnrolmentStatus, LessonCompletion
 from courses.services.progress import start_of_month
+from elearn.snapshot import read_together
 from quizzes.models import Attempt, AttemptStatus
 
 from .filters import ReportFilters
@@ -133,29 +134,42 @@ class Counts:
 
 
 # Memory PostgreSQL may give each hash of a report's statements (its default, 4 MB, makes the
-# per-participant hashes of 100,000 enrolments spill to disk). Set for the report's transaction
-# only; reports are few and for admins.
+# per-participant hashes of 100,000 enrolments spill to disk). Set for the report's transactions
+# only: five statements at once may take five times this; reports are few and for admins.
 REPORT_WORK_MEM = "64MB"
 
 
 def count_report(filters: ReportFilters) -> Counts:
-    """Every count a report needs, from the database: one statement for the counts (below),
-    then the medians and the quizzes, in one transaction (for its work_mem)."""
-    enrolments = list_report_enrolments(filters)
-    connection = connections[enrolments.db]
-    with transaction.atomic(using=enrolments.db):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_WORK_MEM])
-        groups = _count_groups(filters, enrolments)
-        return Counts(
-            by_cohort=groups["cohort"],
-            by_course=groups["course"],
-            by_person_group=groups["person"],
-            by_month=_months_of(groups),
-            medians=_medians(filters, enrolments),
-            quizzes=_quizzes(filters, enrolments),
-        )
+    """Every count a report needs, from the database, in five statements: counts by cohort,
+    course and person group, counts by month, active participants by month, the medians and the
+    quizzes. On PostgreSQL they run at once, each on a connection of its own, all reading one
+    snapshot (elearn.snapshot.read_together): a report takes about as long as its longest
+    statement rather than the sum of them, and still adds up as if read at one instant."""
+
+    def part(count):
+        # Each part builds its own queryset: a query is not compiled by two threads at once.
+        return lambda: count(filters, list_report_enrolments(filters))
+
+    parts = read_together(
+        {
+            "groups": part(_count_groups),
+            "months": part(_count_months),
+            "active_months": part(_count_active_months),
+            "medians": part(_medians),
+            "quizzes": part(_quizzes),
+        },
+        using=list_report_enrolments(filters).db,
+        work_mem=REPORT_WORK_MEM,
+    )
+    groups = parts["groups"]
+    return Counts(
+        by_cohort=groups["cohort"],
+        by_course=groups["course"],
+        by_person_group=groups["person"],
+        by_month=_months_of({**parts["months"], **parts["active_months"]}),
+        medians=parts["medians"],
+        quizzes=parts["quizzes"],
+    )
 
 
 # The months of each figure: by the date of the enrolment, completion, issue, revocation.
@@ -171,30 +185,35 @@ for _name in ENROLMENT_COUNTS:
 _COLUMNS.append(f"{ACTIVE}_people")
 
 
+def _flagged(filters: ReportFilters, enrolments: QuerySet[Enrolment], *, person: bool):
+    """The ORM's SQL and parameters of one row per enrolment of the report, with a flag per
+    condition and its months (and its participant's country and organisation type if
+    `person`)."""
+    current = _current_in_range(filters)
+    flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
+    flags["is_current"] = current if current is not None else Q(pk__isnull=False)
+    e = enrolments.annotate(
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
+        **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
+    )
+    fields = ["id", "user_id", "course_id", "cohort_id", *flags, *_MONTHS]
+    if person:
+        e = e.annotate(country=F("user__country"), organisation_type=F("user__organisation_type"))
+        fields += ["country", "organisation_type"]
+    return e.values(*fields).order_by().query.sql_with_params()
+
+
 def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> dict[str, list]:
-    """Counts by cohort, by course, by country and organisation type, and by month, in one
-    statement, so that the activity tables (the largest) are read once.
+    """Counts by cohort, by course and by country and organisation type, in one statement.
 
     `ev`: who was active on which course in which month (lesson completions, quiz attempts
     started in the range: _activity); `f`: one row per enrolment of the report with a flag per
     condition (the ORM's SQL, which writes the filters' joins) and whether its participant was
     active on its course (materialised once: every breakdown reads it). Then one GROUP BY per
-    breakdown over `f` (and `ev` for activity by month), stacked with UNION ALL.
+    breakdown over `f`, stacked with UNION ALL.
     """
-    current = _current_in_range(filters)
-    flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
-    flags["is_current"] = current if current is not None else Q(pk__isnull=False)
-    e = enrolments.annotate(
-        country=F("user__country"),
-        organisation_type=F("user__organisation_type"),
-        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
-        **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
-    ).values("id", "user_id", "course_id", "cohort_id", "country", "organisation_type",
-             *flags, *_MONTHS)  # fmt: skip
-    ev = _activity(filters)
-    e_sql, e_params = e.order_by().query.sql_with_params()
-    ev_sql, ev_params = ev.query.sql_with_params()
-
+    e_sql, e_params = _flagged(filters, enrolments, person=True)
+    ev_sql, ev_params = _activity(filters).query.sql_with_params()
     # Every name below is one of ours; values come from the ORM's SQL and its parameters.
     # One enrolment per participant and cohort (a constraint): by cohort, counts of enrolments
     # are counts of participants, in one step.
@@ -213,15 +232,6 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
             "f",
         ),
     ]
-    # By month, only the figures dated by that month's field (the rest would be thrown away).
-    for month, (_field, name, counted) in _MONTHS.items():
-        arms.append(_arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}"))
-    active = [*(["0"] * (len(_COLUMNS) - 1)), "COUNT(*)"]
-    current_pairs = (
-        "(SELECT ev.month, ev.user_id FROM ev JOIN (SELECT DISTINCT user_id, course_id FROM f "
-        "WHERE is_current) AS c ON c.user_id = ev.user_id AND c.course_id = ev.course_id) AS a"
-    )
-    arms.append(_arm("active_month", ["month"], ["1 AS one"], active, current_pairs))
     sql = (
         "WITH ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
         "pairs AS (SELECT DISTINCT user_id, course_id FROM ev), "
@@ -230,9 +240,48 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
         "LEFT JOIN pairs ON pairs.user_id = e.user_id AND pairs.course_id = e.course_id) "
         + " UNION ALL ".join(arms)
     )
+    return _grouped_rows(enrolments.db, sql, (*ev_params, *e_params))
+
+
+def _count_months(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> dict[str, list]:
+    """Counts by month, in one statement: each figure by the month of its own date (of the
+    enrolment, completion, issue, revocation), only the figures dated by that month's field
+    (the rest would be thrown away)."""
+    e_sql, e_params = _flagged(filters, enrolments, person=False)
+    arms = [
+        _arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}")
+        for month, (_field, name, counted) in _MONTHS.items()
+    ]
+    sql = "WITH f AS (" + e_sql + ") " + " UNION ALL ".join(arms)
+    return _grouped_rows(enrolments.db, sql, e_params)
+
+
+def _count_active_months(
+    filters: ReportFilters, enrolments: QuerySet[Enrolment]
+) -> dict[str, list]:
+    """Participants active in each month on the course of an enrolment of the report that was
+    current then, in one statement."""
+    current = _current_in_range(filters)
+    if current is not None:
+        enrolments = enrolments.filter(current)
+    e_sql, e_params = enrolments.values("user_id", "course_id").order_by().query.sql_with_params()
+    ev_sql, ev_params = _activity(filters).query.sql_with_params()
+    active = [*(["0"] * (len(_COLUMNS) - 1)), "COUNT(*)"]
+    # A semi-join: each activity row is looked up once, however many enrolments match it.
+    source = (
+        "(SELECT ev.month, ev.user_id FROM (" + ev_sql + ") AS ev WHERE EXISTS "  # noqa: S608
+        "(SELECT 1 FROM (" + e_sql + ") AS c "
+        "WHERE c.user_id = ev.user_id AND c.course_id = ev.course_id)) AS a"
+    )
+    sql = _arm("active_month", ["month"], ["1 AS one"], active, source)
+    return _grouped_rows(enrolments.db, sql, (*ev_params, *e_params))
+
+
+def _grouped_rows(using: str, sql: str, params) -> dict[str, list]:
+    """The rows of a statement of _arm()s, by kind, as dicts of _COLUMNS and the kind's key."""
     groups: dict[str, list] = defaultdict(list)
-    with connections[enrolments.db].cursor() as cursor:
-        cursor.execute(sql, (*ev_params, *e_params))
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
         for kind, key, second, *values in cursor.fetchall():
             # int(): PostgreSQL's SUM() is a numeric
             row = {name: int(value or 0) for name, value in zip(_COLUMNS, values, strict=True)}
@@ -336,10 +385,10 @@ def _arm(kind, keys, per_person, per_group, source, where="") -> str:
 def _months_of(groups: dict[str, list]) -> dict[str, dict[str, tuple[int, int]]]:
     months: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
     for kind, (_field, _name, counted) in _MONTHS.items():
-        for row in groups[kind]:
+        for row in groups.get(kind, ()):
             for name in counted:
                 months[name][row["month"]] = (row[name], row[f"{name}_people"])
-    for row in groups["active_month"]:
+    for row in groups.get("active_month", ()):
         people = row[f"{ACTIVE}_people"]
         months[ACTIVE][row["month"]] = (people, people)
     return months
