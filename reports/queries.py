@@ -135,16 +135,16 @@ class Counts:
 
 # Memory PostgreSQL may give each hash of a report's statements (its default, 4 MB, makes the
 # per-participant hashes of 100,000 enrolments spill to disk). Set for the report's transactions
-# only: five statements at once may take five times this; reports are few and for admins.
+# only: four statements at once may take four times this; reports are few and for admins.
 REPORT_WORK_MEM = "64MB"
 
 
 def count_report(filters: ReportFilters) -> Counts:
-    """Every count a report needs, from the database, in five statements: counts by cohort,
-    course and person group, counts by month, active participants by month, the medians and the
-    quizzes. On PostgreSQL they run at once, each on a connection of its own, all reading one
-    snapshot (elearn.snapshot.read_together): a report takes about as long as its longest
-    statement rather than the sum of them, and still adds up as if read at one instant."""
+    """Every count a report needs, from the database, in four statements: counts by cohort,
+    course, person group and month; active participants by month; the medians; the quizzes. On
+    PostgreSQL they run at once, each on a connection of its own, all reading one snapshot
+    (elearn.snapshot.read_together): a report takes about as long as its longest statement
+    rather than the sum of them, and still adds up as if read at one instant."""
 
     def part(count):
         # Each part builds its own queryset: a query is not compiled by two threads at once.
@@ -153,7 +153,6 @@ def count_report(filters: ReportFilters) -> Counts:
     parts = read_together(
         {
             "groups": part(_count_groups),
-            "months": part(_count_months),
             "active_months": part(_count_active_months),
             "medians": part(_medians),
             "quizzes": part(_quizzes),
@@ -166,7 +165,7 @@ def count_report(filters: ReportFilters) -> Counts:
         by_cohort=groups["cohort"],
         by_course=groups["course"],
         by_person_group=groups["person"],
-        by_month=_months_of({**parts["months"], **parts["active_months"]}),
+        by_month=_months_of({**groups, **parts["active_months"]}),
         medians=parts["medians"],
         quizzes=parts["quizzes"],
     )
@@ -185,34 +184,28 @@ for _name in ENROLMENT_COUNTS:
 _COLUMNS.append(f"{ACTIVE}_people")
 
 
-def _flagged(filters: ReportFilters, enrolments: QuerySet[Enrolment], *, person: bool):
-    """The ORM's SQL and parameters of one row per enrolment of the report, with a flag per
-    condition and its months (and its participant's country and organisation type if
-    `person`)."""
-    current = _current_in_range(filters)
-    flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
-    flags["is_current"] = current if current is not None else Q(pk__isnull=False)
-    e = enrolments.annotate(
-        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
-        **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
-    )
-    fields = ["id", "user_id", "course_id", "cohort_id", *flags, *_MONTHS]
-    if person:
-        e = e.annotate(country=F("user__country"), organisation_type=F("user__organisation_type"))
-        fields += ["country", "organisation_type"]
-    return e.values(*fields).order_by().query.sql_with_params()
-
-
 def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> dict[str, list]:
-    """Counts by cohort, by course and by country and organisation type, in one statement.
+    """Counts by cohort, by course, by country and organisation type, and by month, in one
+    statement, so that the enrolments and their joins are read once.
 
     `ev`: who was active on which course in which month (lesson completions, quiz attempts
     started in the range: _activity); `f`: one row per enrolment of the report with a flag per
     condition (the ORM's SQL, which writes the filters' joins) and whether its participant was
     active on its course (materialised once: every breakdown reads it). Then one GROUP BY per
-    breakdown over `f`, stacked with UNION ALL.
+    breakdown over `f`, stacked with UNION ALL. Active participants by month are counted apart
+    (_count_active_months), at the same time.
     """
-    e_sql, e_params = _flagged(filters, enrolments, person=True)
+    current = _current_in_range(filters)
+    flags = {f"is_{name}": q for name, q in _conditions(filters).items()}
+    flags["is_current"] = current if current is not None else Q(pk__isnull=False)
+    e = enrolments.annotate(
+        country=F("user__country"),
+        organisation_type=F("user__organisation_type"),
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
+        **{month: TruncMonth(field) for month, (field, _n, _c) in _MONTHS.items()},
+    ).values("id", "user_id", "course_id", "cohort_id", "country", "organisation_type",
+             *flags, *_MONTHS)  # fmt: skip
+    e_sql, e_params = e.order_by().query.sql_with_params()
     ev_sql, ev_params = _activity(filters).query.sql_with_params()
     # Every name below is one of ours; values come from the ORM's SQL and its parameters.
     # One enrolment per participant and cohort (a constraint): by cohort, counts of enrolments
@@ -232,6 +225,9 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
             "f",
         ),
     ]
+    # By month, only the figures dated by that month's field (the rest would be thrown away).
+    for month, (_field, name, counted) in _MONTHS.items():
+        arms.append(_arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}"))
     sql = (
         "WITH ev AS (" + ev_sql + "), "  # noqa: S608 - the ORM's SQL
         "pairs AS (SELECT DISTINCT user_id, course_id FROM ev), "
@@ -241,19 +237,6 @@ def _count_groups(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> di
         + " UNION ALL ".join(arms)
     )
     return _grouped_rows(enrolments.db, sql, (*ev_params, *e_params))
-
-
-def _count_months(filters: ReportFilters, enrolments: QuerySet[Enrolment]) -> dict[str, list]:
-    """Counts by month, in one statement: each figure by the month of its own date (of the
-    enrolment, completion, issue, revocation), only the figures dated by that month's field
-    (the rest would be thrown away)."""
-    e_sql, e_params = _flagged(filters, enrolments, person=False)
-    arms = [
-        _arm(month, [month], *_two_steps(counted, active=False), "f", f"is_{name}")
-        for month, (_field, name, counted) in _MONTHS.items()
-    ]
-    sql = "WITH f AS (" + e_sql + ") " + " UNION ALL ".join(arms)
-    return _grouped_rows(enrolments.db, sql, e_params)
 
 
 def _count_active_months(
