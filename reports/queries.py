@@ -165,7 +165,7 @@ def count_report(filters: ReportFilters) -> Counts:
         by_cohort=groups["cohort"],
         by_course=groups["course"],
         by_person_group=groups["person"],
-        by_month=_months_of({**groups, **parts["active_months"]}),
+        by_month=_months_of(groups, parts["active_months"]),
         medians=parts["medians"],
         quizzes=parts["quizzes"],
     )
@@ -365,13 +365,17 @@ def _arm(kind, keys, per_person, per_group, source, where="") -> str:
     )
 
 
-def _months_of(groups: dict[str, list]) -> dict[str, dict[str, tuple[int, int]]]:
+def _months_of(
+    groups: dict[str, list], active: dict[str, list]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Each figure by month: those of `groups` (_count_groups) by their own dates, active
+    participants from `active` (_count_active_months)."""
     months: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
     for kind, (_field, _name, counted) in _MONTHS.items():
-        for row in groups.get(kind, ()):
+        for row in groups[kind]:
             for name in counted:
                 months[name][row["month"]] = (row[name], row[f"{name}_people"])
-    for row in groups.get("active_month", ()):
+    for row in active["active_month"]:
         people = row[f"{ACTIVE}_people"]
         months[ACTIVE][row["month"]] = (people, people)
     return months
