@@ -4,6 +4,8 @@ Attempts and grading (the engine) build on these models; the rules for what each
 live in Question.clean() and are shared with the course package importer.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +22,10 @@ class ReviewPolicy(models.TextChoices):
     AFTER_EACH_ATTEMPT = "after_each_attempt", _("Show correct answers after each attempt")
     AFTER_PASSING = "after_passing", _("Show correct answers only after passing")
     NEVER = "never", _("Never show correct answers")
+
+
+def new_questions_key() -> str:
+    return uuid.uuid4().hex
 
 
 class Quiz(models.Model):
@@ -64,6 +70,10 @@ class Quiz(models.Model):
     optional = models.BooleanField(
         _("optional"), default=False, help_text=_("Not needed to complete the course.")
     )
+    # A new value on every write to the quiz's questions, their choices or matching pairs
+    # (quizzes.signals): names the version of the questions that selectors.get_quiz_questions
+    # keeps in memory.
+    questions_key = models.CharField(max_length=32, default=new_questions_key, editable=False)
 
     class Meta:
         ordering = ["order", "id"]

@@ -8,10 +8,12 @@ for a submitted attempt whose quiz's review policy allows it (review_allowed).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -362,6 +364,38 @@ def get_attempt_review(
     return reviews
 
 
+# The questions of each quiz this process has read, by (quiz id, Quiz.questions_key). A key names
+# one version of a quiz's questions, whose content never changes (every write gives the quiz a
+# new key: quizzes.signals), so entries never go stale; the bound only caps memory.
+_QUESTIONS: dict[tuple[int, str], Mapping[int, QuestionData]] = {}
+_QUESTIONS_MAX = 256
+_QUESTIONS_LOCK = threading.Lock()
+
+
+def get_quiz_questions(quiz: Quiz) -> Mapping[int, QuestionData]:
+    """The quiz's questions by id, in its order (load_questions, read only): from the database
+    once per version of them, then from this process's memory, as Moodle keeps its question
+    definitions in a cache. One query at most; none for a version already read."""
+    key = (quiz.pk, quiz.questions_key)
+    questions = _QUESTIONS.get(key)
+    if questions is None:
+        questions = MappingProxyType({q.id: q for q in load_questions(quiz_id=quiz.pk)})
+        with _QUESTIONS_LOCK:
+            while len(_QUESTIONS) >= _QUESTIONS_MAX:
+                del _QUESTIONS[next(iter(_QUESTIONS))]
+            _QUESTIONS[key] = questions
+    return questions
+
+
+def get_layout_questions(attempt: Attempt, layout: list[LayoutItem]) -> dict[int, QuestionData]:
+    """The questions of the attempt's `layout` as they are now, by id: those deleted from its
+    quiz since it started are missing (get_quiz_questions)."""
+    questions = get_quiz_questions(attempt.quiz)
+    return {
+        item.question: questions[item.question] for item in layout if item.question in questions
+    }
+
+
 def load_questions(**filters) -> list[QuestionData]:
     """The questions matching `filters` as snapshots for grading and review (QuestionData), in
     the quiz's order, each with its choices and matching pairs in theirs.
@@ -413,5 +447,5 @@ def _layout_questions(
 ) -> list[tuple[LayoutItem, QuestionData]]:
     layout = [LayoutItem.from_json(item) for item in attempt.layout]
     if questions is None:
-        questions = {q.id: q for q in load_questions(pk__in=[item.question for item in layout])}
+        questions = get_layout_questions(attempt, layout)
     return [(item, questions[item.question]) for item in layout if item.question in questions]

@@ -285,6 +285,39 @@ def test_every_type_answered_wrong_scores_nothing(enrolled, quiz):
     assert {r["outcome"] for r in attempt.results.values()} == {"incorrect"}
 
 
+@pytest.mark.parametrize("given_with_submission", [True, False])
+def test_the_answers_graded_are_the_answers_stored(enrolled, quiz, given_with_submission):
+    # Given with the submission, they are stored with its grade; saved before, they stay.
+    question, other = add_single_choice(quiz), add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    answers = {question.pk: right_answer(question, attempt), other.pk: right_answer(other, attempt)}
+    if given_with_submission:
+        services.submit_attempt(enrolled, attempt.pk, answers=answers)
+    else:
+        services.save_answers(attempt, answers=answers)
+        services.submit_attempt(enrolled, attempt.pk)
+    attempt.refresh_from_db()
+    assert get_saved_answers(attempt) == {str(pk): answer for pk, answer in answers.items()}
+    assert attempt.answers_saved_at is not None and attempt.passed is True
+
+
+def test_a_submission_is_graded_on_the_questions_as_they_are_then(enrolled, quiz):
+    # The attempt read the questions when it started; an author then fixes which choice is right.
+    question = add_single_choice(quiz)
+    attempt, _ = services.start_attempt(enrolled, quiz)
+    services.save_answers(attempt, answers={question.pk: right_answer(question, attempt)})
+    was_right = question.choices.get(is_correct=True)
+    now_right = question.choices.exclude(pk=was_right.pk).first()
+    was_right.is_correct, now_right.is_correct = False, True
+    was_right.save()
+    now_right.save()
+
+    graded = services.submit_attempt(enrolled, attempt.pk).attempt
+
+    assert graded.results[str(question.pk)]["outcome"] == "incorrect"
+    assert graded.passed is False
+
+
 def test_partial_credit_counts_in_the_score(enrolled, quiz):
     multiple = add_multiple_response(quiz, right=2, wrong=2, partial_credit=True, points=2)
     matching = add_matching(quiz, partial_credit=True, points=3)
