@@ -19,12 +19,13 @@ shaped lines would come from the renderer's cache); then a second worker started
 first (warmed up, stopped after the run). So what drifts on a shared machine affects every side
 alike. Printed: the rate with one worker against TARGET_RATE and, as a ratio to the bare render,
 against TARGET_RATIO (what issuing adds to rendering); the rate with two and the scaling from one
-to two against TARGET_SCALING (on a machine with two processors or more); the same batches issued
-in this process (no broker, no worker); on Linux, the workers' processor time per certificate
-beside the bare render's, which other work on the machine moves least. `--profile certificates`
-prints a cProfile of batches in process; BENCH_CELERY_POOL, BENCH_CELERY_WORKER_ARGS and
-BENCH_CELERY_PROFILE (below) vary or profile the workers, which also take this process's
-environment (CELERY_DB_REUSE_MAX, say).
+to two against TARGET_SCALING (on a machine with two processors or more), beside the machine's
+own scaling (the bare render in two processes at once, to one: _render_scaling); the same
+batches issued in this process (no broker, no worker); on Linux, the workers' processor time per
+certificate beside the bare render's, which other work on the machine moves least.
+`--profile certificates` prints a cProfile of batches in process; BENCH_CELERY_POOL,
+BENCH_CELERY_WORKER_ARGS and BENCH_CELERY_PROFILE (below) vary or profile the workers, which also
+take this process's environment (CELERY_DB_REUSE_MAX, say).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ TIMEOUT = 120.0  # for one run, in seconds
 POLL = 0.05  # seconds between looks at the database while the workers issue
 # As deployed: a prefork worker (its main process takes messages, its child runs the task).
 POOL = os.environ.get("BENCH_CELERY_POOL", "prefork")
-# More worker options to try, e.g. "--prefetch-multiplier 1" (settings say 4).
+# More worker options to try, e.g. "--prefetch-multiplier 4" (settings say 1).
 WORKER_ARGS = os.environ.get("BENCH_CELERY_WORKER_ARGS", "").split()
 # A path to write a cProfile of each worker's main process to (PATH.one, PATH.two; with
 # BENCH_CELERY_POOL=solo, the tasks run in it).
@@ -73,6 +74,7 @@ def certificates(bench: Bench) -> None:
     _purge_broker()
     var_dir = Path(os.environ["ELEARN_VAR_DIR"])
     bare, one, two, issued_ids = [], [], [], []
+    ceiling = []  # the bare render in two processes at once, to one process
     cpu = {"bare": [], "one": [], "two": []}  # processor ms per certificate
     try:
         with Worker(var_dir / "worker-one.log", "one") as first:
@@ -87,6 +89,7 @@ def certificates(bench: Bench) -> None:
                 rate, ms = _render_rate(render_certificate, data)
                 bare.append(rate)
                 cpu["bare"].append(ms)
+                ceiling.append(_render_scaling(render_certificate, data))
                 with Worker(var_dir / "worker-two.log", "two") as second:
                     second.warm_up(people)
                     seconds, ms, ids = _issue(people, [first, second])
@@ -128,6 +131,9 @@ def certificates(bench: Bench) -> None:
     else:
         scaling_verdict = f"no target on {cpus} processor (per round: {_pairs(two, one)})"
     print(f"  {'scaling two/one':<26}{scaling:>9.2f}   {scaling_verdict}")  # fmt: skip
+    print(f"  {'  machine two/one':<26}{statistics.median(ceiling):>9.2f}   the bare render in "
+          f"two processes at once, to one ({_runs(ceiling, 2)}):\n{'':<39}the most two "
+          f"processes of pure computation gain here, with nothing else to do")  # fmt: skip
     print(f"  {'in process per second':<26}{in_process:>9.1f}   "
           f"the same batches issued here: no broker, no worker")  # fmt: skip
     print(f"  {'bare render per second':<26}{statistics.median(bare):>9.1f}   "
@@ -151,8 +157,8 @@ def certificates(bench: Bench) -> None:
         )
 
 
-def _runs(rates: list[float]) -> str:
-    return "runs: " + ", ".join(f"{r:.0f}" for r in rates)
+def _runs(rates: list[float], digits: int = 0) -> str:
+    return "runs: " + ", ".join(f"{r:.{digits}f}" for r in rates)
 
 
 def _pairs(above: list[float], below: list[float]) -> str:
@@ -260,6 +266,43 @@ def _render_rate(render, data: list) -> tuple[float, float]:
         render(each)
     processor = time.process_time() - processor
     return (len(data) - 1) / (time.perf_counter() - started), processor * 1000 / (len(data) - 1)
+
+
+def _render_scaling(render, data: list) -> float:
+    """Renders per second of `data` by two processes at once, to one process alone: what this
+    machine gives a second process of pure computation (processors shared with other tenants,
+    their caches and memory bandwidth), the ceiling of a second worker's gain. Each process is
+    forked from this one (so each starts with the same renderer caches) and renders every item
+    once."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+
+    def rate(processes: int) -> float:
+        ready, start, results = context.Queue(), context.Event(), context.Queue()
+
+        def run() -> None:
+            render(data[0])  # as _render_rate: the first is not timed
+            ready.put(True)
+            start.wait()
+            started = time.perf_counter()
+            for each in data[1:]:
+                render(each)
+            results.put(time.perf_counter() - started)
+
+        children = [context.Process(target=run) for _ in range(processes)]
+        for child in children:
+            child.start()
+        for _child in children:
+            ready.get(timeout=TIMEOUT)
+        start.set()
+        slowest = max(results.get(timeout=TIMEOUT) for _ in children)
+        for child in children:
+            child.join()
+        return processes * (len(data) - 1) / slowest
+
+    alone = rate(1)
+    return rate(2) / alone
 
 
 def _use_broker(url: str) -> None:

@@ -309,13 +309,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Messages a worker process holds beyond the one it runs. With 1, a worker acknowledges a task
-# and only then fetches the next, and Celery's child process sits idle meanwhile: with 4, a
-# worker issues certificates within 10-15% of the in-process rate (bench/; 20% below it with 1).
-# Held messages are unacknowledged, so a worker that dies gives them back (the filesystem broker
-# does not: the sweeps find that work again). Our tasks are short (a chunk of a batch takes
-# seconds); set 1 for long tasks on many workers.
-CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+# Messages a worker process holds, the one it runs included (tasks are acknowledged late). With 1,
+# a busy worker takes no message another could run: a task that queues the next batch before it
+# renders (certificates.tasks) hands it to an idle worker, not to its own queue, and two workers
+# issue 1.3 to 1.5 times one's rate here instead of 1.3 (bench/run.py certificates: one worker
+# issues as fast with 1 as with 4, within 10-15% of the in-process rate). Held messages are
+# unacknowledged, so a worker that dies gives them back (the filesystem broker does not: the
+# sweeps find that work again).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

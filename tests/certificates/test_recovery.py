@@ -5,6 +5,7 @@ The time each recovery took is printed (pytest -s) and recorded as the test's
 `recovery_seconds` property (--junitxml).
 """
 
+import re
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ pytestmark = [
 
 
 TAKEN = r"%s\[[-0-9a-f]+\] received"
+DONE = r"%s\[[-0-9a-f]+\] succeeded"
 
 
 @pytest.fixture
@@ -72,12 +74,15 @@ def assert_each_issued_once_with_its_file(enrolments, media_root):
 
 
 def test_a_new_worker_issues_every_certificate_within_a_minute_after_a_kill_without_beat(
-    cohort, start_worker, media_root, record_property
+    cohort, start_worker, media_root, record_property, monkeypatch
 ):
-    # A worker whose parent process takes the next message while its child renders: it holds
-    # it when it is killed (the filesystem broker loses it; Redis gives it back only after its
-    # visibility timeout, an hour).
+    # A worker set to hold more than the message it runs (CELERY_WORKER_PREFETCH_MULTIPLIER
+    # above its default, 1): its parent process takes the next message while its child renders,
+    # and holds it when it is killed, with the one it runs (the filesystem broker loses them;
+    # Redis gives them back only after its visibility timeout, an hour).
+    monkeypatch.setenv("CELERY_WORKER_PREFETCH_MULTIPLIER", "4")
     first = start_worker("block-render", pool="prefork")
+    monkeypatch.delenv("CELERY_WORKER_PREFETCH_MULTIPLIER")
     assert wait_for_start_sweep(first), logs(first)  # on nothing yet
     burst = complete(cohort, 70, "burst")
     assert wait_for(lambda: Certificate.objects.count() == BATCH, 60), logs(first)
@@ -101,6 +106,29 @@ def test_a_new_worker_issues_every_certificate_within_a_minute_after_a_kill_with
     record_property("recovery_seconds", round(seconds, 1))
     assert done, f"{issued().count()} of {len(everything)} issued\n{logs(first, second, third)}"
     assert_each_issued_once_with_its_file(everything, media_root)
+
+
+def test_a_busy_worker_takes_no_batch_ahead_of_an_idle_one(cohort, start_worker):
+    # A worker holds only the message it runs (CELERY_WORKER_PREFETCH_MULTIPLIER, 1). A burst
+    # of three batches: a task finding a full batch waiting queues the next before it renders.
+    # Two workers stuck rendering hold one message each (a task that found nothing left to
+    # take finishes at once); the next waits in the broker for whichever is free first. With 4,
+    # a busy worker's parent process takes it ahead, and may leave the other worker idle.
+    workers = [start_worker("block-render", pool="prefork") for _ in range(2)]
+    for worker in workers:
+        assert wait_for_start_sweep(worker), logs(worker)
+
+    complete(cohort, 3 * BATCH, "burst")
+
+    def held(worker):
+        log = worker.log_path.read_text()
+        return len(re.findall(TAKEN % "issue_certificates_task", log)) - len(
+            re.findall(DONE % "issue_certificates_task", log)
+        )
+
+    assert wait_for(lambda: all(held(worker) for worker in workers), 30), logs(*workers)
+    time.sleep(2)  # time to take more, for a worker that would
+    assert [held(worker) for worker in workers] == [1, 1], logs(*workers)
 
 
 def test_with_beat_a_lost_wakeup_is_issued_within_two_minutes_without_a_restart(
