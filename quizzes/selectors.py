@@ -375,7 +375,9 @@ _QUESTIONS_LOCK = threading.Lock()
 def get_quiz_questions(quiz: Quiz) -> Mapping[int, QuestionData]:
     """The quiz's questions by id, in its order (load_questions, read only): from the database
     once per version of them, then from this process's memory, as Moodle keeps its question
-    definitions in a cache. One query at most; none for a version already read."""
+    definitions in a cache. One query at most; none for a version already read. `quiz` as read
+    for this request: an instance read before a write to its questions names the version
+    before it."""
     key = (quiz.pk, quiz.questions_key)
     questions = _QUESTIONS.get(key)
     if questions is None:
