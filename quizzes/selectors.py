@@ -264,8 +264,8 @@ def get_saved_answers(attempt: Attempt) -> dict[str, Any]:
 def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
     """The attempt's questions as shown, in its layout's order, without answers or feedback.
 
-    One query (load_questions), whatever the number of questions. Questions, choices or pairs
-    deleted since the attempt started are left out.
+    At most one query (get_quiz_questions; its quiz read with the attempt), whatever the number
+    of questions. Questions, choices or pairs deleted since the attempt started are left out.
     """
     views = []
     for item, question in _layout_questions(attempt):
@@ -294,7 +294,8 @@ def get_attempt_review(
 ) -> list[QuestionReview]:
     """The submitted attempt question by question: what was given, what was right, the points
     awarded (as graded at submission) and all feedback. Callers check review_allowed first.
-    One query (load_questions), none if given its `questions` (as its submission read them)."""
+    At most one query (get_quiz_questions), none if given its `questions` (as its submission
+    read them)."""
     reviews = []
     for item, question in _layout_questions(attempt, questions):
         result = attempt.results.get(str(question.id))
