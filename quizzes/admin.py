@@ -40,6 +40,11 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = [ChoiceInline, MatchPairInline]
     list_select_related = ["quiz"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A question stays in the quiz it was written for: moved, it would drop out of that
+        # quiz's attempts and scores (docs/quizzes.md). A new one is written in the other quiz.
+        return ["quiz"] if obj is not None else []
+
 
 @admin.register(Attempt)
 class AttemptAdmin(admin.ModelAdmin):

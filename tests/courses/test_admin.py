@@ -1,5 +1,5 @@
 """The admin keeps the services' rules: publishing opens the self-paced cohort, enrolments are
-withdrawn (never deleted), attempts are read only."""
+withdrawn (never deleted), attempts are read only, a question keeps its quiz."""
 
 import pytest
 from django.urls import reverse
@@ -61,3 +61,29 @@ def test_enrolments_and_attempts_cannot_be_deleted_in_the_admin(admin, model):
     )
     assert response.status_code in (200, 302)
     assert type(target).objects.filter(pk=target.pk).exists()
+
+
+def test_a_saved_question_keeps_its_quiz_in_the_admin(admin):
+    # Moved, a question would drop out of its quiz's attempts and scores (docs/quizzes.md).
+    course = make_course()
+    quiz, other = make_quiz(module=course.modules.first()), make_quiz(module=course.modules.first())
+    question = quiz.questions.first()
+    change = reverse("admin:quizzes_question_change", args=[question.pk])
+    form = admin.get(change).context["adminform"].form
+    assert "quiz" not in form.fields
+    # The page's own values, with another quiz.
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value is not None}
+    data |= {"quiz": other.pk, "choices-TOTAL_FORMS": 0, "choices-INITIAL_FORMS": 0}
+    data |= {"pairs-TOTAL_FORMS": 0, "pairs-INITIAL_FORMS": 0}
+    response = admin.post(change, data)
+    errors = response.context and (
+        response.context["adminform"].form.errors,
+        [inline.formset.errors for inline in response.context["inline_admin_formsets"]],
+    )
+    assert response.status_code == 302, errors
+    question.refresh_from_db()
+    assert question.quiz_id == quiz.pk
+    # A new question is written in the quiz chosen.
+    add = admin.get(reverse("admin:quizzes_question_add")).context["adminform"].form
+    assert "quiz" in add.fields
