@@ -312,7 +312,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Messages a worker process holds, the one it runs included (tasks are acknowledged late). With 1,
 # a busy worker takes no message another could run: a task that queues the next batch before it
 # renders (certificates.tasks) hands it to an idle worker, not to its own queue, and two workers
-# issue 1.3 to 1.5 times one's rate here instead of 1.3 (bench/run.py certificates: one worker
+# issue about 1.5 times one's rate here instead of 1.3 (bench/run.py certificates: one worker
 # issues as fast with 1 as with 4, within 10-15% of the in-process rate). Held messages are
 # unacknowledged, so a worker that dies gives them back (the filesystem broker does not: the
 # sweeps find that work again).

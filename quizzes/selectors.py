@@ -390,13 +390,15 @@ def get_quiz_questions(quiz: Quiz) -> Mapping[int, QuestionData]:
     return questions
 
 
-def get_layout_questions(attempt: Attempt, layout: list[LayoutItem]) -> dict[int, QuestionData]:
-    """The questions of the attempt's `layout` as they are now, by id: those deleted from its
-    quiz since it started are missing (get_quiz_questions)."""
+def get_layout_questions(attempt: Attempt) -> tuple[list[LayoutItem], dict[int, QuestionData]]:
+    """The attempt's layout, and its questions as they are now by id (at most one query:
+    get_quiz_questions): those deleted from its quiz since it started are missing."""
+    layout = [LayoutItem.from_json(item) for item in attempt.layout]
     questions = get_quiz_questions(attempt.quiz)
-    return {
+    current = {
         item.question: questions[item.question] for item in layout if item.question in questions
     }
+    return layout, current
 
 
 def load_questions(**filters) -> list[QuestionData]:
@@ -448,7 +450,8 @@ _PAIRS_AT = _CHOICES_AT + len(_CHOICE_FIELDS)
 def _layout_questions(
     attempt: Attempt, questions: Mapping[int, QuestionData] | None = None
 ) -> list[tuple[LayoutItem, QuestionData]]:
-    layout = [LayoutItem.from_json(item) for item in attempt.layout]
     if questions is None:
-        questions = get_layout_questions(attempt, layout)
+        layout, questions = get_layout_questions(attempt)
+    else:
+        layout = [LayoutItem.from_json(item) for item in attempt.layout]
     return [(item, questions[item.question]) for item in layout if item.question in questions]

@@ -146,7 +146,7 @@ def save_answers(
             raise AlreadySubmitted()
         if locked.is_past_deadline(now):
             raise TimeUp()
-        _layout, questions = _read_questions(locked)
+        _layout, questions = get_layout_questions(locked)
         _merge_answers(locked, answers, questions, now=now)
         locked.save(update_fields=["answers", "answers_saved_at"])
         return locked
@@ -216,7 +216,7 @@ def _submit(
 ) -> Submission:
     with transaction.atomic():
         attempt = _lock(attempt_id, user=user)
-        layout, questions = _read_questions(attempt)
+        layout, questions = get_layout_questions(attempt)
         merged = bool(answers) and not attempt.is_submitted and not attempt.is_past_deadline(now)
         if merged:
             _merge_answers(attempt, answers, questions, now=now)
@@ -262,13 +262,6 @@ def _lock(attempt_id: int, *, user: User | None = None) -> Attempt:
         return _LOCKABLE_ATTEMPTS.get(pk=attempt_id, **owner)
     except Attempt.DoesNotExist:
         raise Http404("No such attempt.") from None
-
-
-def _read_questions(attempt: Attempt) -> tuple[list[LayoutItem], dict[int, QuestionData]]:
-    """The attempt's layout, and its questions as they are now by id (at most one query; those
-    deleted since it started are missing)."""
-    layout = [LayoutItem.from_json(item) for item in attempt.layout]
-    return layout, get_layout_questions(attempt, layout)
 
 
 def _in_progress(user: User, quiz: Quiz) -> Attempt | None:
