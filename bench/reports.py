@@ -12,8 +12,9 @@ months of activity they make (rebuild_activity_months).
 Measured: the page as an admin sees it, unfiltered (all time, every breakdown), through
 gunicorn, the median of ROUNDS requests after a first one; then the same with a year's range
 and one course; the SQL queries of one page; then `get_report` alone in this process, its
-statements read at once (as the page does, reports.queries.count_report) and one after the
-other, with the time of each statement. `bench/run.py reports` runs only this scenario.
+statements read on two connections at once (as the page does, reports.queries.count_report) and
+one after the other, with the time of each statement. `bench/run.py reports` runs only this
+scenario.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def _times(bench: Bench, path: str, headers: dict[str, str]) -> list[float]:
 
 
 def _parts() -> None:
-    """Where one unfiltered report's time goes, in this process: its statements at once on
-    connections of their own (as the page reads them) and one after the other in one
+    """Where one unfiltered report's time goes, in this process: its statements on two
+    connections at once (as the page reads them) and one after the other in one
     transaction (the simpler way, which the target rules out), alternately."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -122,9 +123,9 @@ def _parts() -> None:
             get_report(ReportFilters())
             one_by_one.append(time.perf_counter() - started)
     print(
-        f"  {'get_report in process':<28}{statistics.median(at_once):>7.2f} s   statements at "
-        f"once, one snapshot\n  {'':<28}{statistics.median(one_by_one):>7.2f} s   one after the "
-        "other in one transaction"
+        f"  {'get_report in process':<28}{statistics.median(at_once):>7.2f} s   statements on "
+        f"two connections at once, one snapshot\n  {'':<28}"
+        f"{statistics.median(one_by_one):>7.2f} s   one after the other in one transaction"
     )
     for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]:
         print(f"    {float(query['time']):.3f} s  {query['sql'][:110]}...")
