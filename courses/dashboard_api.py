@@ -3,6 +3,7 @@ the progress matrix and who is at risk. Same reads and rules as the page (course
 a cohort one does not manage is a 404."""
 
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
@@ -70,6 +71,15 @@ class ProgressQuerySerializer(serializers.Serializer):
     sort = serializers.ChoiceField(choices=dashboard.SORTS, required=False, default="name")
     order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
 
+    def validate_country(self, value: str) -> str:
+        """An ISO 3166 code in either case; two letters that name no country are refused, not
+        taken for a filter that matches nobody."""
+        code = value.upper()
+        if code not in countries:
+            invalid = serializers.ChoiceField.default_error_messages["invalid_choice"]
+            raise serializers.ValidationError(invalid.format(input=value))  # DRF's translations
+        return code
+
 
 def _cohort_parameter() -> OpenApiParameter:
     return OpenApiParameter("cohort_id", int, OpenApiParameter.PATH, description=_("The cohort."))
@@ -94,7 +104,7 @@ class CohortProgressView(GenericAPIView):
         rows = dashboard.filter_rows(
             dashboard.get_cohort_progress(cohort).rows,
             state=filters.get("state", ""),
-            country=filters.get("country", "").upper(),
+            country=filters.get("country", ""),
             organisation_type=filters.get("organisation_type", ""),
             search=filters.get("q", ""),
         )

@@ -92,7 +92,14 @@ def test_a_deleted_account_is_shown_as_such_and_never_at_risk(api_client, cohort
 
 
 @pytest.mark.parametrize(
-    "query", [{"state": "asleep"}, {"sort": "shoe size"}, {"order": "up"}, {"country": "PERU"}]
+    "query",
+    [
+        {"state": "asleep"},
+        {"sort": "shoe size"},
+        {"order": "up"},
+        {"country": "PERU"},
+        {"country": "ZZ"},  # two letters, no country
+    ],
 )
 def test_bad_filters_are_400(api_client, cohort, facilitator, query):
     api_client.force_authenticate(facilitator)
