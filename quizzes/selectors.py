@@ -258,7 +258,7 @@ def get_attempt_detail(
 def get_saved_answers(attempt: Attempt) -> dict[str, Any]:
     """The attempt's saved answers by question id, as the participant gives them: choices by
     their opaque ids in the attempt. No query."""
-    return shown_answers([LayoutItem.from_json(item) for item in attempt.layout], attempt.answers)
+    return shown_answers(get_layout(attempt), attempt.answers)
 
 
 def get_attempt_questions(attempt: Attempt) -> list[QuestionView]:
@@ -390,10 +390,16 @@ def get_quiz_questions(quiz: Quiz) -> Mapping[int, QuestionData]:
     return questions
 
 
+def get_layout(attempt: Attempt) -> list[LayoutItem]:
+    """The attempt's layout (its questions in the order shown, each with its choices' order and
+    opaque ids), read from the row. No query."""
+    return [LayoutItem.from_json(item) for item in attempt.layout]
+
+
 def get_layout_questions(attempt: Attempt) -> tuple[list[LayoutItem], dict[int, QuestionData]]:
     """The attempt's layout, and its questions as they are now by id (at most one query:
     get_quiz_questions): those deleted from its quiz since it started are missing."""
-    layout = [LayoutItem.from_json(item) for item in attempt.layout]
+    layout = get_layout(attempt)
     questions = get_quiz_questions(attempt.quiz)
     current = {
         item.question: questions[item.question] for item in layout if item.question in questions
@@ -453,5 +459,5 @@ def _layout_questions(
     if questions is None:
         layout, questions = get_layout_questions(attempt)
     else:
-        layout = [LayoutItem.from_json(item) for item in attempt.layout]
+        layout = get_layout(attempt)
     return [(item, questions[item.question]) for item in layout if item.question in questions]

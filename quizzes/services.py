@@ -55,7 +55,7 @@ from .grading import (
     option_texts,
 )
 from .models import Attempt, AttemptStatus, QuestionType, Quiz
-from .selectors import get_layout_questions, get_quiz_questions
+from .selectors import get_layout, get_layout_questions, get_quiz_questions
 
 # Draws and shuffles in production; tests pass their own seeded random.Random.
 _system_random = random.SystemRandom()
@@ -283,7 +283,7 @@ def _merge_answers(
     InvalidAnswers if any does not fit."""
     if not isinstance(answers, Mapping):
         raise InvalidAnswers({}, _("Give the answers as an object keyed by question id."))
-    items = {str(item["question"]): LayoutItem.from_json(item) for item in attempt.layout}
+    items = {str(item.question): item for item in get_layout(attempt)}
     answers = {str(key): value for key, value in answers.items()}
     errors: dict[str, list[str]] = {
         key: [_("This question is not part of this attempt.")]
