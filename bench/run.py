@@ -20,9 +20,10 @@ medians are reported, so drift on the machine affects both sides alike.
 Scenarios, in bench/scenarios.py (register new ones in SCENARIOS):
 - `lesson-page`: requests/s of a lesson page (target ratio >= 0.8), and SQL queries per lesson
   page for a course and for a course five times larger, which must be equal. In the same
-  alternation, the same page by its plain path (bench/views.py `lesson_by_orm`: ORM queries and
-  the outline's template), each against a reference of its own size: what the page's two fast
-  paths are worth (courses/selectors/lesson_page.py).
+  alternation, each against a reference of its own size: the page with its query planned on
+  every request (bench/views.py `lesson_unprepared`, as DATABASE_PREPARED_STATEMENTS=0 serves
+  it), and the same page by its plain path (bench/views.py `lesson_by_orm`: ORM queries and the
+  outline's template): what the page's fast paths are worth (courses/selectors/lesson_page.py).
 - `quiz-submit`: submissions per second of a 10-question quiz of every question type (POST
   /api/v1/attempts/{id}/submit/ with a token; answers saved beforehand, so a request is one
   submission: grading, storing the result, the completion check, the review); target ratio

@@ -32,9 +32,10 @@ from bench.load import Request, RequestList
 
 
 def lesson_page(bench: Bench) -> None:
-    """Lesson page of a 5x4 course against the reference; queries for a 5x larger course. The
-    same page by its plain path (bench/views.py lesson_by_orm: ORM queries and the outline's
-    template) is measured in the same alternation, against a reference of its own size."""
+    """Lesson page of a 5x4 course against the reference; queries for a 5x larger course. In
+    the same alternation, each against a reference of its own size: the page with its query
+    planned on every request (bench/views.py lesson_unprepared), and the page by its plain path
+    (bench/views.py lesson_by_orm: ORM queries and the outline's template)."""
     from django.urls import reverse
 
     modules, lessons_per_module = 5, 4
@@ -62,13 +63,19 @@ def lesson_page(bench: Bench) -> None:
     )
     queries = count_queries(page.path, participant)
     queries_larger = count_queries(lesson_in_the_middle(larger).get_absolute_url(), participant)
+    unprepared_path = reverse("bench-lesson-unprepared", args=[course.slug, lesson.slug])
+    unprepared = bench.target("unprepared", unprepared_path, headers)
+    unprepared_reference = bench.size_matched_reference(
+        lesson_id=lesson.pk, size=unprepared.body_size, headers=headers
+    )
     plain_queries = count_queries(plain.path, participant)
     reference_queries = count_queries(reference.path, participant)
 
     print(
         f"\nLesson page: course of {modules} modules x {lessons_per_module} lessons "
         f"(~1,500 words each), one quiz per module; the participant is enrolled and has done "
-        f"6 lessons\n  GET {page.path}; plain path GET {plain.path}"
+        f"6 lessons\n  GET {page.path}; unprepared GET {unprepared.path}; plain path GET "
+        f"{plain.path}"
     )
     print(f"  {'response size':<26}{page.body_size:>9,} B   reference {reference.body_size:,} B")
     same = "equal: constant" if queries == queries_larger else "NOT EQUAL: grows with the course"
@@ -77,9 +84,13 @@ def lesson_page(bench: Bench) -> None:
         f"{queries_larger} for a course 5x larger ({same}); plain path {plain_queries}; "
         f"reference {reference_queries}"
     )
-    fast, slow = bench.compare_pairs([(page, reference), (plain, plain_reference)])
+    fast, planned, slow = bench.compare_pairs(
+        [(page, reference), (unprepared, unprepared_reference), (plain, plain_reference)]
+    )
     print_comparison("lesson", fast, target_ratio=0.8)
+    print_comparison("unprepared", planned, target_ratio=0.8)
     print_comparison("plain", slow, target_ratio=0.8)
+    print(f"  {'lesson/unprepared':<26}{fast.page_rps / planned.page_rps:>9.2f}")
     print(f"  {'lesson/plain':<26}{fast.page_rps / slow.page_rps:>9.2f}")
 
 

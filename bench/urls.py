@@ -10,6 +10,11 @@ urlpatterns = [
         name="bench-lesson-by-orm",
     ),
     path(
+        "bench/lesson-unprepared/<slug:course_slug>/<slug:lesson_slug>/",
+        views.lesson_unprepared,
+        name="bench-lesson-unprepared",
+    ),
+    path(
         "bench/write-reference/<int:attempt_id>/",
         views.WriteReference.as_view(),
         name="bench-write-reference",

@@ -2,7 +2,7 @@
 size has to do."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import connection, transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from rest_framework import permissions
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from courses.models import Lesson
 from courses.selectors.lesson_page import get_lesson_page_by_orm
 from courses.services.progress import record_lesson_visit
+from courses.views import lesson_detail
 from quizzes.models import Attempt
 
 MAX_PADDING = 1_000_000
@@ -43,6 +44,19 @@ def lesson_by_orm(request, course_slug, lesson_slug):
     if context["enrolment"] is not None:
         record_lesson_visit(context["enrolment"], context["lesson"])
     return render(request, "bench/lesson_by_orm.html", context)
+
+
+def lesson_unprepared(request, course_slug, lesson_slug):
+    """The lesson page with its query planned on every request, not prepared once per
+    connection: as a deployment with DATABASE_PREPARED_STATEMENTS=0 serves it. bench/run.py
+    lesson-page measures it beside the page, to show what preparing the query is worth."""
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    threshold, psycopg_connection.prepare_threshold = psycopg_connection.prepare_threshold, None
+    try:
+        return lesson_detail(request, course_slug, lesson_slug)
+    finally:
+        psycopg_connection.prepare_threshold = threshold
 
 
 class WriteReference(APIView):

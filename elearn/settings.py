@@ -190,6 +190,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The lesson page's query is prepared once per connection (courses/selectors/lesson_page.py);
+    # Django's own queries are never prepared (its cursors bind parameters on the client).
+    # psycopg prepares nothing when the threshold is None: set DATABASE_PREPARED_STATEMENTS=0
+    # behind a pooler that cannot keep prepared statements (PgBouncer before 1.21, or without
+    # max_prepared_statements, in transaction mode).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared by every web process (login rate limits depend on it). The database cache

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import Http404
 from django.template import engines
 from django.template.loader import render_to_string
@@ -243,3 +244,59 @@ def test_enrolment_read_by_hand_is_the_current_one(db):
     for read in (get_lesson_page, get_lesson_page_by_orm):
         assert read(user, course.slug, lesson.slug)["enrolment"].pk == active.pk
     assert Enrolment.objects.filter(user=user, course=course).count() == 2
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def lesson_statements() -> tuple[int, int]:
+    """The lesson query's prepared statements on this connection, and how often they ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM courses_lesson l JOIN courses_course c%"],
+        )
+        return tuple(cursor.fetchone())
+
+
+@needs_postgresql
+def test_lesson_query_is_prepared_once_per_connection(client, db):
+    course = make_course(lessons_per_module=3)
+    user = make_user()
+    enrol_user(user, course)
+    client.force_login(user)
+    statements, runs = lesson_statements()
+
+    for lesson in course.lessons.all():
+        assert client.get(lesson.get_absolute_url()).status_code == 200
+
+    # One statement, planned once, run for each page (or two: psycopg keys a statement by the
+    # types of its parameters too, and a user id may fit a smaller integer than another).
+    assert lesson_statements()[0] - statements in (0, 1)
+    assert lesson_statements()[1] - runs == 3
+
+
+@needs_postgresql
+def test_without_prepared_statements_the_page_is_the_same(client, db):
+    # DATABASE_PREPARED_STATEMENTS=0 (behind a pooler that cannot keep them) leaves psycopg's
+    # threshold None: nothing is prepared, and the page reads the same.
+    course = make_course(lessons_per_module=2)
+    user = make_user()
+    enrol_user(user, course)
+    lesson = course.lessons.first()
+    client.force_login(user)
+    prepared = normalised(client.get(lesson.get_absolute_url()).content.decode())
+    statements, runs = lesson_statements()
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
+    try:
+        planned = normalised(client.get(lesson.get_absolute_url()).content.decode())
+    finally:
+        connection.connection.prepare_threshold = threshold
+
+    assert threshold is not None  # the default: prepared
+    assert lesson_statements() == (statements, runs)
+    assert planned == prepared
