@@ -1,5 +1,5 @@
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,7 +94,9 @@ class CertificateSerializer(serializers.Serializer):
     )
     course = serializers.SlugField(source="enrolment.course.slug")
     course_title = serializers.CharField()
+    cohort = serializers.IntegerField(source="enrolment.cohort_id")
     cohort_name = serializers.CharField(allow_blank=True)
+    enrolment = serializers.IntegerField(source="enrolment_id")
     participant_name = serializers.CharField()
     completed_on = serializers.DateField()
     hours = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
@@ -107,8 +109,9 @@ class CertificateSerializer(serializers.Serializer):
         help_text="Null until it is issued, and once revoked."
     )
     credential_url = serializers.SerializerMethodField(
-        help_text="Its Open Badges 3.0 credential (JSON) to download; null while it has none "
-        "(not issued, revoked, or issued while no signing key was configured)."
+        help_text="Its Open Badges 3.0 credential (JSON) to download, for its owner alone; null "
+        "while it has none (not issued, revoked, or issued while no signing key was "
+        "configured) and for anyone else."
     )
 
     def get_verification_url(self, certificate) -> str:
@@ -123,13 +126,28 @@ class CertificateSerializer(serializers.Serializer):
     def get_credential_url(self, certificate) -> str | None:
         if certificate.status != CertificateStatus.ISSUED or not certificate.has_credential:
             return None
+        if certificate.enrolment.user_id != self.context["request"].user.pk:
+            return None
         path = reverse("api-certificate-credential", kwargs={"code": certificate.code})
         return self.context["request"].build_absolute_uri(path)
 
 
-class MyCertificatesView(generics.ListAPIView):
-    """The signed-in user's own certificates, newest first, with where to verify and download
-    each (also on My learning)."""
+class CertificateListQuerySerializer(serializers.Serializer):
+    cohort = serializers.IntegerField(
+        required=False,
+        allow_null=True,  # and so `?cohort=` is no cohort
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The certificates of this cohort's participants, for its facilitators and "
+        "admins (404 for anyone else).",
+    )
+
+
+@extend_schema_view(get=extend_schema(parameters=[CertificateListQuerySerializer]))
+class CertificateListView(generics.ListAPIView):
+    """Certificates, newest first, with where to verify and download each: the signed-in
+    user's own (also on My learning); every certificate for admins; with `cohort`, that
+    cohort's, for its facilitators and admins."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = CertificateSerializer
@@ -137,4 +155,8 @@ class MyCertificatesView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema is built with no user
             return selectors.Certificate.objects.none()
-        return selectors.list_certificates_of(self.request.user)
+        query = CertificateListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.list_certificates_for(
+            self.request.user, cohort_id=query.validated_data.get("cohort")
+        )

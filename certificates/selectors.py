@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from courses.selectors import can_manage_cohort
+from courses.selectors import can_manage_cohort, get_managed_cohort
 
 from .models import Certificate, CertificateStatus, Credential, normalise_code
 
@@ -49,12 +49,24 @@ def get_certificate_pdf_for(user, code: str) -> Certificate:
     return certificate
 
 
-def list_certificates_of(user) -> QuerySet[Certificate]:
-    """The user's own certificates, newest first: issued, revoked, and those being issued;
-    each with `has_credential` (a live Open Badges credential)."""
+def list_certificates_for(user, *, cohort_id: int | None = None) -> QuerySet[Certificate]:
+    """Certificates a user may list, newest first: issued, revoked, and those being issued;
+    each with `has_credential` (a live Open Badges credential).
+
+    With a cohort: that cohort's, for those who manage it (its facilitators, admins), Http404
+    for anyone else, as for a cohort that does not exist (one query). Without: every
+    certificate for admins, their own for anyone else.
+    """
+    if cohort_id is not None:
+        certificates = Certificate.objects.filter(
+            enrolment__cohort=get_managed_cohort(user, cohort_id)
+        )
+    elif user.is_staff:
+        certificates = Certificate.objects.all()
+    else:
+        certificates = Certificate.objects.filter(enrolment__user=user)
     return (
-        Certificate.objects.filter(enrolment__user=user)
-        .select_related("enrolment__course")
+        certificates.select_related("enrolment__course")
         .annotate(has_credential=_live_credential())
         .order_by("-created_at", "-pk")
     )

@@ -6,6 +6,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from certificates.models import CertificateStatus
 from elearn.schema import domain_errors
 from quizzes.models import Quiz
 
@@ -225,21 +226,34 @@ class ProgressSerializer(serializers.Serializer):
         return progress.next_lesson.id if progress.next_lesson else None
 
 
+class EnrolmentCertificateSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Its verification code (GET /api/v1/certificates/).")
+    status = serializers.ChoiceField(choices=CertificateStatus.choices)
+
+
 class EnrolmentSerializer(serializers.ModelSerializer):
     course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     progress = serializers.SerializerMethodField(
         allow_null=True, help_text="Null for a withdrawn enrolment."
     )
+    certificate = serializers.SerializerMethodField(
+        allow_null=True, help_text="Null until the course is completed."
+    )
 
     class Meta:
         model = Enrolment
         fields = ["id", "course", "cohort", "status", "enrolled_at", "completed_at",
-                  "withdrawn_at", "last_lesson", "progress"]  # fmt: skip
+                  "withdrawn_at", "last_lesson", "progress", "certificate"]  # fmt: skip
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, enrolment):
         progress = self.context["progress"].get(enrolment.pk)
         return ProgressSerializer(progress).data if progress else None
+
+    @extend_schema_field(EnrolmentCertificateSerializer)
+    def get_certificate(self, enrolment):
+        certificate = getattr(enrolment, "certificate", None)  # None: no certificate yet
+        return EnrolmentCertificateSerializer(certificate).data if certificate else None
 
 
 class EnrolRequestSerializer(serializers.Serializer):
@@ -267,7 +281,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return Enrolment.objects.none()
         return (
             Enrolment.objects.filter(user=self.request.user)
-            .select_related("course", "cohort")
+            .select_related("course", "cohort", "certificate")
             .order_by("-enrolled_at", "-id")
         )
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import LogoutAllView, LogoutView, MeView, MyDataView, ObtainTokenView
-from certificates.api import MyCertificatesView, PdfView, VerifyView
+from certificates.api import CertificateListView, PdfView, VerifyView
 from certificates.credentials.api import CredentialView, VerifyCredentialView
 from courses.api import CohortViewSet, CourseViewSet, EnrolmentViewSet, LessonViewSet
 from courses.dashboard_api import CohortAtRiskView, CohortProgressView
@@ -27,7 +27,7 @@ urlpatterns = [
     path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
     path("me/", MeView.as_view(), name="api-me"),
     path("me/export/", MyDataView.as_view(), name="api-me-export"),
-    path("certificates/", MyCertificatesView.as_view(), name="api-certificates"),
+    path("certificates/", CertificateListView.as_view(), name="api-certificates"),
     path("certificates/verify/<str:code>/", VerifyView.as_view(), name="api-certificate-verify"),
     path("certificates/<str:code>/pdf/", PdfView.as_view(), name="api-certificate-pdf"),
     path(

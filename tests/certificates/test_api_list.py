@@ -1,4 +1,5 @@
-"""GET /api/v1/certificates/: the signed-in user's own certificates; the PDF by Accept."""
+"""GET /api/v1/certificates/: the signed-in user's own certificates, a cohort's for those who
+manage it, every certificate for admins; the PDF by Accept."""
 
 import pytest
 from django.utils import timezone
@@ -6,7 +7,7 @@ from django.utils import timezone
 from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from courses.models import EnrolmentStatus
-from tests.factories import enrol_user, make_course, make_user
+from tests.factories import enrol_user, make_cohort, make_course, make_user
 
 LIST_URL = "/api/v1/certificates/"
 
@@ -16,8 +17,8 @@ def course(db):
     return make_course(modules=1, lessons_per_module=1, title="Buying with due diligence")
 
 
-def issued_for(user, course):
-    enrolment = enrol_user(user, course)
+def issued_for(user, course, cohort=None):
+    enrolment = enrol_user(user, course, cohort)
     enrolment.status = EnrolmentStatus.COMPLETED
     enrolment.completed_at = timezone.now()
     enrolment.save(update_fields=["status", "completed_at"])
@@ -39,6 +40,9 @@ def test_a_participant_lists_their_own_certificates(api_client, course, db):
     assert item["status"] == "issued"
     assert item["course"] == course.slug
     assert item["course_title"] == "Buying with due diligence"
+    assert item["cohort"] == mine.enrolment.cohort_id
+    assert item["enrolment"] == mine.enrolment_id
+    assert item["issued_at"] is not None
     assert item["participant_name"] == "Ngozi Adichie"
     assert item["verification_url"] == f"http://testserver/certificates/verify/{mine.code}/"
     assert item["pdf_url"] == f"http://testserver/api/v1/certificates/{mine.code}/pdf/"
@@ -62,8 +66,10 @@ def test_revoked_and_pending_certificates_are_listed_without_a_pdf(api_client, a
     assert items[pending.code]["pdf_url"] is None
 
 
-@pytest.mark.parametrize("role", ["facilitator", "admin_user", "other_participant"])
-def test_nobody_else_sees_a_participants_certificates(api_client, course, request, role):
+@pytest.mark.parametrize("role", ["facilitator", "other_participant"])
+def test_without_a_cohort_nobody_else_sees_a_participants_certificates(
+    api_client, course, request, role
+):
     issued_for(make_user(), course)
     api_client.force_authenticate(request.getfixturevalue(role))
 
@@ -71,6 +77,73 @@ def test_nobody_else_sees_a_participants_certificates(api_client, course, reques
 
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+@pytest.fixture
+def cohorts(course, facilitator):
+    """Two cohorts of the course with a certificate each; the facilitator runs the first."""
+    ours, theirs = make_cohort(course, name="Lagos 2026"), make_cohort(course, name="Hanoi 2026")
+    ours.facilitators.add(facilitator)
+    owner = make_user(full_name="Amina Yusuf")
+    return {
+        "ours": ours,
+        "theirs": theirs,
+        "owner": owner,
+        "ours_certificate": issued_for(owner, course, ours),
+        "theirs_certificate": issued_for(make_user(), course, theirs),
+    }
+
+
+def test_a_facilitator_lists_the_certificates_of_their_cohort(api_client, facilitator, cohorts):
+    api_client.force_authenticate(facilitator)
+
+    response = api_client.get(LIST_URL, {"cohort": cohorts["ours"].pk})
+
+    assert response.status_code == 200
+    [item] = response.json()["results"]
+    assert item["code"] == cohorts["ours_certificate"].code
+    assert (item["cohort"], item["cohort_name"]) == (cohorts["ours"].pk, "Lagos 2026")
+    assert item["participant_name"] == "Amina Yusuf"
+    assert api_client.get(item["pdf_url"]).status_code == 200  # they may download it
+    assert item["credential_url"] is None  # the credential is its owner's alone
+
+
+@pytest.mark.parametrize("role", ["facilitator", "other_participant", "owner"])
+def test_a_cohort_nobody_manages_is_not_found(api_client, cohorts, request, role):
+    user = cohorts["owner"] if role == "owner" else request.getfixturevalue(role)
+    api_client.force_authenticate(user)
+    # The facilitator's is another cohort; the participant and the owner manage none.
+    cohort = cohorts["theirs"] if role == "facilitator" else cohorts["ours"]
+
+    response = api_client.get(LIST_URL, {"cohort": cohort.pk})
+    missing = api_client.get(LIST_URL, {"cohort": 2**40})
+
+    assert response.status_code == 404
+    assert response.json() == missing.json() == {"code": "not_found", "detail": "Not found."}
+
+
+def test_an_admin_sees_every_certificate_or_a_cohorts(api_client, admin_user, cohorts):
+    api_client.force_authenticate(admin_user)
+
+    every = api_client.get(LIST_URL).json()["results"]
+    theirs = api_client.get(LIST_URL, {"cohort": cohorts["theirs"].pk}).json()["results"]
+
+    assert {i["code"] for i in every} == {
+        cohorts["ours_certificate"].code,
+        cohorts["theirs_certificate"].code,
+    }
+    assert [i["code"] for i in theirs] == [cohorts["theirs_certificate"].code]
+
+
+@pytest.mark.parametrize("cohort", ["abc", "0", "-3", "1.5", str(2**63)])
+def test_a_cohort_that_is_not_an_id_is_a_400(api_client, admin_user, cohort):
+    api_client.force_authenticate(admin_user)
+
+    response = api_client.get(LIST_URL, {"cohort": cohort})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["detail"]) == ["cohort"]
 
 
 def test_an_anonymous_client_is_refused(api_client, db):
@@ -88,6 +161,21 @@ def test_the_list_makes_a_bounded_number_of_queries(api_client, db, django_asser
 
     with django_assert_max_num_queries(3):
         response = api_client.get(LIST_URL)
+
+    assert len(response.json()["results"]) == 8
+
+
+def test_a_cohorts_list_makes_a_bounded_number_of_queries(
+    api_client, course, facilitator, django_assert_max_num_queries
+):
+    cohort = make_cohort(course)
+    cohort.facilitators.add(facilitator)
+    for _ in range(8):
+        issued_for(make_user(), course, cohort)
+    api_client.force_authenticate(facilitator)
+
+    with django_assert_max_num_queries(4):
+        response = api_client.get(LIST_URL, {"cohort": cohort.pk})
 
     assert len(response.json()["results"]) == 8
 

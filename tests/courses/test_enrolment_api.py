@@ -302,6 +302,24 @@ def test_enrolment_list_is_paginated_newest_first_with_progress(
     assert [entry["progress"]["percent"] for entry in listed] == [50, 50, 50]
 
 
+def test_an_enrolment_shows_its_certificate_code_and_status(api_client, participant):
+    from certificates.services import issue_certificates
+
+    under_way = enrol_user(participant, make_course())
+    completed = enrol_user(participant, make_course())
+    completed.status, completed.completed_at = EnrolmentStatus.COMPLETED, timezone.now()
+    completed.save(update_fields=["status", "completed_at"])
+    (certificate,) = issue_certificates([completed.pk]).issued
+    api_client.force_authenticate(participant)
+
+    listed = {e["id"]: e for e in api_client.get("/api/v1/enrolments/").json()["results"]}
+    shown = api_client.get(f"/api/v1/enrolments/{completed.pk}/").json()
+
+    assert listed[under_way.pk]["certificate"] is None
+    assert listed[completed.pk]["certificate"] == {"code": certificate.code, "status": "issued"}
+    assert shown["certificate"] == listed[completed.pk]["certificate"]
+
+
 def test_enrolment_progress_lists_only_the_lessons_and_quizzes_of_its_course(
     api_client, participant, pass_quiz
 ):
