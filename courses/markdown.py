@@ -5,7 +5,13 @@ import re
 import markdown as markdown_lib
 import nh3
 from markdown.extensions import Extension
-from markdown.inlinepatterns import NOIMG, LinkInlineProcessor, dequote
+from markdown.inlinepatterns import (
+    IMAGE_LINK_RE,
+    NOIMG,
+    ImageInlineProcessor,
+    LinkInlineProcessor,
+    dequote,
+)
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "dfn", "div", "dl", "dt",
@@ -33,13 +39,15 @@ H1_TAG = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 LINK_TAIL = re.compile(r"""(?:\s+("[^"]*"|'[^']*'|\([^()]*\)))?\s*\)""")
 
 
-class CommonMarkLinks(LinkInlineProcessor):
-    """Python-Markdown's inline link, reading `(destination "title")` as CommonMark does.
+class CommonMarkDestination(LinkInlineProcessor):
+    """Python-Markdown's inline link or image, reading `(destination "title")` as CommonMark
+    does.
 
     Python-Markdown takes a quote anywhere inside the parentheses for the start of a title, so
     `[text](javascript:alert('x'))` became a link to `javascript:alert(` titled "x" followed by a
-    stray ")". Here the destination runs to white space or the ")" that balances the opening one,
-    and only then may a title follow; anything else falls back to Python-Markdown's reading.
+    stray ")" (and an image, which is not kept, left the ")" alone). Here the destination runs to
+    white space or the ")" that balances the opening one, and only then may a title follow;
+    anything else falls back to Python-Markdown's reading.
     """
 
     def getLink(self, data, index):
@@ -69,9 +77,15 @@ class CommonMarkLinks(LinkInlineProcessor):
         return href, title, tail.end(), True
 
 
+class CommonMarkImages(CommonMarkDestination, ImageInlineProcessor):
+    pass
+
+
 class CommonMarkLinksExtension(Extension):
     def extendMarkdown(self, md):
-        md.inlinePatterns.register(CommonMarkLinks(NOIMG + r"\[", md), "link", 160)
+        # The names and priorities of the patterns they replace.
+        md.inlinePatterns.register(CommonMarkDestination(NOIMG + r"\[", md), "link", 160)
+        md.inlinePatterns.register(CommonMarkImages(IMAGE_LINK_RE, md), "image_link", 150)
 
 
 EXTENSIONS = ["extra", "sane_lists", "smarty", CommonMarkLinksExtension()]

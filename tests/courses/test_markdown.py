@@ -123,6 +123,16 @@ def test_a_javascript_link_with_quotes_becomes_a_bare_link_with_nothing_left_ove
 
 
 @pytest.mark.parametrize(
+    "destination", ["javascript:alert('x')", "https://example.org/f('x')", "a.png 'Title'"]
+)
+def test_an_image_with_quotes_in_its_destination_leaves_nothing_over(destination):
+    # Images are not kept; their destination is read as a link's, so nothing of it is left.
+    html = render_markdown(f"See ![the chart]({destination}) now.")
+
+    assert html == "<p>See  now.</p>"
+
+
+@pytest.mark.parametrize(
     "markdown, link",
     [
         ("[t](https://example.org/a_(b))", '<a href="https://example.org/a_(b)"'),
