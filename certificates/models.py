@@ -357,7 +357,12 @@ class CertificateBatch(models.Model):
     def finish(self, *, error: str = "", **fields) -> bool:
         """Unfinished to done (or failed, with an error), releasing the lease; `fields` are
         written with it (the ZIP, the final counts). True if this call finished it; finishing
-        again as before changes nothing, finishing it otherwise is refused."""
+        again as before changes nothing, finishing it otherwise is refused.
+
+        Written only while the batch still holds the lease it was read with
+        (`claimed_until`): a worker slower than its lease, whose batch another worker took
+        over meanwhile, finishes nothing (False) and leaves the finishing to that worker.
+        """
         status = BatchStatus.FAILED if error else BatchStatus.DONE
         if self.is_finished:
             if self.status == status:
@@ -366,7 +371,9 @@ class CertificateBatch(models.Model):
         now = timezone.now()
         changes = {"status": status, "error": error[:2000], "claimed_until": None,
                    "finished_at": now, "updated_at": now, **fields}  # fmt: skip
-        CertificateBatch.objects.filter(pk=self.pk).update(**changes)
+        held = CertificateBatch.objects.filter(pk=self.pk, claimed_until=self.claimed_until)
+        if not held.update(**changes):
+            return False
         for name, value in changes.items():
             setattr(self, name, value)
         return True

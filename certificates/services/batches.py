@@ -101,19 +101,18 @@ def run_certificate_batch(batch_id: int) -> bool:
     # by a killed worker did part of its items, which then no longer count as left.
     left = 0 if finished else items.filter(pk__gt=cursor).count()
     total = max(batch.total, batch.done + len(ids) + left)  # completions meanwhile count too
-    # Only while this worker still holds the lease: a chunk slower than the lease may have been
-    # taken over meanwhile, and the worker that took it records the chunk (and its failures).
+    progress = {"cursor": cursor, "done": total - left, "total": total,
+                "failed": F("failed") + failed}  # fmt: skip
+    if finished:
+        batch.finish(**progress)
+        return False
+    # Only while this worker still holds the lease (as finish): a chunk slower than the lease
+    # may have been taken over meanwhile, and the worker that took it records the chunk (and
+    # its failures).
     CertificateBatch.objects.filter(pk=batch.pk, claimed_until=batch.claimed_until).update(
-        cursor=cursor,
-        done=total - left,
-        total=total,
-        failed=F("failed") + failed,
-        claimed_until=None,
-        status=BatchStatus.DONE if finished else BatchStatus.RUNNING,
-        finished_at=timezone.now() if finished else None,
-        updated_at=timezone.now(),
+        **progress, claimed_until=None, updated_at=timezone.now()
     )
-    return not finished
+    return True
 
 
 def list_stalled_batches() -> QuerySet[CertificateBatch]:
@@ -260,6 +259,7 @@ def _build_archive(batch: CertificateBatch) -> None:
 
 def _report(batch: CertificateBatch, *, done: int, failed: int) -> None:
     now = timezone.now()
+    batch.claimed_until = now + LEASE  # the lease it holds, which finish checks
     CertificateBatch.objects.filter(pk=batch.pk).update(
-        done=done, failed=failed, claimed_until=now + LEASE, updated_at=now
+        done=done, failed=failed, claimed_until=batch.claimed_until, updated_at=now
     )

@@ -312,3 +312,15 @@ def test_a_batch_finishes_once(cohort, facilitator):
         batch.finish(error="too late to fail")
     batch.refresh_from_db()
     assert (batch.status, batch.error) == (BatchStatus.DONE, "")
+
+
+def test_a_worker_that_lost_its_lease_finishes_nothing(cohort, facilitator):
+    batch = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
+    slow = CertificateBatch.objects.get(pk=batch.pk)  # read by a worker whose lease then ran out
+    taken_over = timezone.now() + timedelta(minutes=5)
+    CertificateBatch.objects.filter(pk=batch.pk).update(claimed_until=taken_over)
+
+    assert slow.finish() is False
+
+    batch.refresh_from_db()
+    assert batch.claimed_until == taken_over and not batch.is_finished
