@@ -126,8 +126,6 @@ class CertificateSerializer(serializers.Serializer):
     def get_credential_url(self, certificate) -> str | None:
         if certificate.status != CertificateStatus.ISSUED or not certificate.has_credential:
             return None
-        if certificate.enrolment.user_id != self.context["request"].user.pk:
-            return None
         path = reverse("api-certificate-credential", kwargs={"code": certificate.code})
         return self.context["request"].build_absolute_uri(path)
 

@@ -51,7 +51,8 @@ def get_certificate_pdf_for(user, code: str) -> Certificate:
 
 def list_certificates_for(user, *, cohort_id: int | None = None) -> QuerySet[Certificate]:
     """Certificates a user may list, newest first: issued, revoked, and those being issued;
-    each with `has_credential` (a live Open Badges credential).
+    each with `has_credential`: a live Open Badges credential the user may download (their own
+    certificate's, as get_credential_for).
 
     With a cohort: that cohort's, for those who manage it (its facilitators, admins), Http404
     for anyone else, as for a cohort that does not exist (one query). Without: every
@@ -67,13 +68,19 @@ def list_certificates_for(user, *, cohort_id: int | None = None) -> QuerySet[Cer
         certificates = Certificate.objects.filter(enrolment__user=user)
     return (
         certificates.select_related("enrolment__course")
-        .annotate(has_credential=_live_credential())
+        .annotate(has_credential=_live_credential(of=user))
         .order_by("-created_at", "-pk")
     )
 
 
-def _live_credential() -> Exists:
-    return Exists(Credential.objects.filter(certificate=OuterRef("pk"), superseded_at__isnull=True))
+def _live_credential(*, of) -> Exists:
+    return Exists(
+        Credential.objects.filter(
+            certificate=OuterRef("pk"),
+            certificate__enrolment__user_id=of.pk,
+            superseded_at__isnull=True,
+        )
+    )
 
 
 def get_credential_for(user, code: str) -> Credential:

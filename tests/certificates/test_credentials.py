@@ -336,6 +336,23 @@ def test_the_api_lists_the_credential_url_for_the_owner_and_serves_it(
     assert api_client.get(row["credential_url"]).status_code == 404
 
 
+def test_those_who_list_others_certificates_get_no_credential_url(certificate, api_client):
+    facilitator = make_user()
+    certificate.enrolment.cohort.facilitators.add(facilitator)
+    listings = [
+        (make_user(is_staff=True), {}),
+        (facilitator, {"cohort": certificate.enrolment.cohort_id}),
+    ]
+    for user, query in listings:
+        api_client.force_authenticate(user)
+
+        (row,) = api_client.get(reverse("api-certificates"), query).json()["results"]
+
+        assert row["code"] == certificate.code
+        assert row["credential_url"] is None  # the credential is its owner's alone
+        assert row["pdf_url"] is not None
+
+
 def test_my_learning_and_the_verification_page_show_the_credential(certificate, client):
     client.force_login(certificate.enrolment.user)
     page = client.get(reverse("my-learning")).content.decode()
