@@ -5,7 +5,7 @@ from django.http import Http404
 
 from courses.selectors import can_manage_cohort, get_managed_cohort
 
-from .models import Certificate, CertificateStatus, Credential, normalise_code
+from .models import BatchKind, Certificate, CertificateStatus, Credential, normalise_code
 
 
 def get_public_certificate(code: str) -> Certificate:
@@ -107,3 +107,14 @@ def get_credential_for(user, code: str) -> Credential:
 def has_live_credential(certificate: Certificate) -> bool:
     """Whether a certificate has a credential that is not superseded (revoked or not)."""
     return certificate.credentials.filter(superseded_at__isnull=True).exists()
+
+
+def can_start_batch(user, cohort, kind: str) -> bool:
+    """Who manages the cohort may issue what is missing and download a ZIP; re-issuing every
+    certificate with new content is for admins. Nothing is issued while the cohort holds its
+    certificates until it closes."""
+    if kind == BatchKind.REISSUE:
+        return user.is_authenticated and user.is_staff
+    if kind == BatchKind.ISSUE and cohort.holds_certificates:
+        return False
+    return can_manage_cohort(user, cohort)

@@ -111,7 +111,7 @@ def cohort_certificates(request, cohort_id):
         return redirect("facilitate-cohort-certificates", cohort_id=cohort.pk)
 
     summary = services.summarise_cohort_certificates(cohort)
-    allowed = {kind: services.can_start_batch(request.user, cohort, kind) for kind in BatchKind}
+    allowed = {kind: selectors.can_start_batch(request.user, cohort, kind) for kind in BatchKind}
     batches = list(cohort.certificate_batches.select_related("requested_by")[:RECENT_BATCHES])
     context = {
         "cohort": cohort,

@@ -13,8 +13,8 @@ from elearn.offline import allow_offline_copy
 
 from . import selectors
 from .models import Cohort, Course, EnrolmentStatus, Lesson
+from .selectors.access import get_current_enrolment
 from .services.enrolment import enrol as enrol_service
-from .services.enrolment import get_current_enrolment
 from .services.enrolment import withdraw as withdraw_service
 from .services.progress import record_lesson_completion, record_lesson_visit
 

@@ -464,6 +464,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "elearn.settings.LANGUAGES",
         "ExportKindEnum": "reports.models.ExportKind",  # not the outline items' `kind`
+        "CertificateStatusEnum": "certificates.models.CertificateStatus",  # not an enrolment's
     },
 }
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from courses.services.enrolment import get_current_enrolment
+from courses.selectors.access import get_current_enrolment
 from courses.services.progress import record_active_month, record_quiz_result
 from lti.scores import grade_links_exist, record_quiz_score
 from xapi.statements import record_attempt_graded, record_attempt_started

@@ -5,7 +5,6 @@ issue what is missing, re-issue, build a ZIP) in the background.
 """
 
 from .batches import (
-    can_start_batch,
     list_stalled_batches,
     run_certificate_batch,
     start_certificate_batch,
@@ -27,7 +26,6 @@ from .waiting import request_certificate, take_waiting_completions
 __all__ = [
     "MAX_ATTEMPTS",
     "IssuingOutcome",
-    "can_start_batch",
     "certificate_data",
     "issue_certificates",
     "list_certificates_not_emailed",

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from courses.exceptions import NotAllowed
 from courses.models import Cohort, Enrolment, EnrolmentStatus
-from courses.services.enrolment import can_manage_cohort
 
 from ..models import (
     UNFINISHED_BATCH,
@@ -38,6 +37,7 @@ from ..models import (
     CertificateBatch,
     CertificateStatus,
 )
+from ..selectors import can_start_batch
 from .issuing import issue_certificates, verification_url
 from .storage import building, publish
 
@@ -46,17 +46,6 @@ logger = logging.getLogger(__name__)
 CHUNK = 50  # items per task: a few seconds of rendering
 LEASE = timedelta(minutes=2)  # how long a worker holds a batch for one chunk
 STALLED_AFTER = timedelta(minutes=5)  # unfinished, unclaimed and untouched this long: resume it
-
-
-def can_start_batch(user: User, cohort: Cohort, kind: str) -> bool:
-    """Who manages the cohort may issue what is missing and download a ZIP; re-issuing every
-    certificate with new content is for admins. Nothing is issued while the cohort holds its
-    certificates until it closes."""
-    if kind == BatchKind.REISSUE:
-        return user.is_authenticated and user.is_staff
-    if kind == BatchKind.ISSUE and cohort.holds_certificates:
-        return False
-    return can_manage_cohort(user, cohort)
 
 
 def start_certificate_batch(cohort: Cohort, *, kind: str, by: User | None) -> CertificateBatch:

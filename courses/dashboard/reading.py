@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..outline import Outline, OutlineItem, OutlineModule, get_outline
 from ..progress import CourseProgress, ModuleProgress, compute_progress
-from ..services.enrolment import CURRENT
+from ..selectors.access import CURRENT
 from .rows import (
     INACTIVE,
     OVERDUE,

@@ -14,7 +14,7 @@ from accounts.models import User
 
 from ..exceptions import InvalidExtension, NotAllowed
 from ..models import DueDateExtension, Enrolment, Module, ModuleDueDate
-from .enrolment import CURRENT, can_manage_cohort
+from ..selectors.access import CURRENT, can_manage_cohort
 
 
 @transaction.atomic

@@ -20,21 +20,7 @@ from ..exceptions import (
     WrongEnrolmentKey,
 )
 from ..models import Cohort, Course, Enrolment, EnrolmentStatus
-
-# Who may do what is decided in courses.selectors.access; imported here too for the services'
-# callers that name these from their old place.
-from ..selectors.access import CURRENT, can_manage_cohort, get_current_enrolment
-
-__all__ = [
-    "CURRENT",
-    "can_close_cohort",
-    "can_manage_cohort",
-    "close_cohort",
-    "enrol",
-    "ensure_default_cohort",
-    "get_current_enrolment",
-    "withdraw",
-]
+from ..selectors.access import CURRENT, can_manage_cohort
 
 
 def ensure_default_cohort(course: Course) -> Cohort:

@@ -48,7 +48,7 @@ from ..models import (
     MessageAudience,
     MessageDelivery,
 )
-from .enrolment import CURRENT, can_manage_cohort
+from ..selectors.access import CURRENT, can_manage_cohort
 
 MAX_SUBJECT_LENGTH = 200
 MAX_BODY_LENGTH = 20_000

@@ -26,7 +26,7 @@ from ..models import (
     LessonVisit,
     Module,
 )
-from .enrolment import CURRENT, get_current_enrolment
+from ..selectors.access import CURRENT, get_current_enrolment
 
 # How precisely an enrolment's last activity is kept: a participant reading lesson after
 # lesson writes it at most once in this time, so the busiest page mostly writes nothing.

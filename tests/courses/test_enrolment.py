@@ -14,12 +14,8 @@ from courses.exceptions import (
     WrongEnrolmentKey,
 )
 from courses.models import Enrolment, EnrolmentStatus
-from courses.services.enrolment import (
-    enrol,
-    ensure_default_cohort,
-    get_current_enrolment,
-    withdraw,
-)
+from courses.selectors.access import get_current_enrolment
+from courses.services.enrolment import enrol, ensure_default_cohort, withdraw
 from courses.services.progress import record_lesson_completion
 from tests.factories import enrol_user, make_cohort, make_course, make_user
 

@@ -15,7 +15,7 @@ from courses import dashboard
 from courses.dashboard_views import DashboardFilterForm
 from courses.models import Enrolment
 from courses.selectors import get_managed_cohort
-from courses.services.enrolment import CURRENT
+from courses.selectors.access import CURRENT
 
 from ...models import ExportKind
 from ..tables import BOOL, DATETIME, INTEGER, NUMBER, TEXT, Column, Table
