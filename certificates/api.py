@@ -4,6 +4,8 @@ from rest_framework import generics, permissions, renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from elearn.input import optional_id_field
+
 from . import selectors
 from .models import CertificateStatus
 from .views import VerificationThrottle, pdf_response
@@ -131,13 +133,9 @@ class CertificateSerializer(serializers.Serializer):
 
 
 class CertificateListQuerySerializer(serializers.Serializer):
-    cohort = serializers.IntegerField(
-        required=False,
-        allow_null=True,  # and so `?cohort=` is no cohort
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="The certificates of this cohort's participants, for its facilitators and "
-        "admins (404 for anyone else).",
+    cohort = optional_id_field(
+        "The certificates of this cohort's participants, for its facilitators and admins (404 "
+        "for anyone else)."
     )
 
 

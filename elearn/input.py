@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 # Deepest nesting of arrays and objects a JSON body may have: our deepest real body is three
 # levels ({"answers": {"12": {"pair": "option"}}}); a deeper one is an attack on the parser.
@@ -90,3 +91,11 @@ def find_unstorable_fields(fields: Iterable[tuple[str, list[str]]]) -> dict | No
                 errors.setdefault(key, []).append(unstorable_message(character))
                 break
     return errors or None
+
+
+def optional_id_field(help_text: str) -> serializers.IntegerField:
+    """An optional id in an API query (`?cohort=` is none): anything that is not an id a
+    database can hold (text, 0, 2**63) is a 400, not a 500 or a filter that matches nothing."""
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text=help_text
+    )

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from elearn.input import optional_id_field
 from elearn.parsers import JSONParser
 from elearn.schema import domain_errors
 
@@ -279,13 +280,9 @@ class SavedAnswersSerializer(serializers.Serializer):
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    cohort = serializers.IntegerField(
-        required=False,
-        allow_null=True,  # and so `?cohort=` is no cohort
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="The cohort whose participants' attempts are analysed. Required, except for "
-        "admins, for whom no cohort means every attempt at the quiz.",
+    cohort = optional_id_field(
+        "The cohort whose participants' attempts are analysed. Required, except for admins, for "
+        "whom no cohort means every attempt at the quiz."
     )
     attempts = serializers.ChoiceField(
         choices=ATTEMPT_SETS,
