@@ -122,6 +122,14 @@ class ErrorAutoSchema(AutoSchema):
                 }
             else:  # a domain rule with the same status: both reasons
                 declared["description"] = f"{description} {declared['description']}"
+        # Not the API's answer but the web server's, before any of it runs: gunicorn refuses a
+        # request line longer than its limit (4,094 bytes by default) with an HTML page.
+        responses["414"] = {
+            "description": "The request line (method, path and query) is longer than the web "
+            "server accepts (gunicorn's `--limit-request-line`, 4,094 bytes by default); "
+            "answered by the server itself, as HTML.",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
         if "429" in responses:
             responses["429"]["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
