@@ -5,11 +5,13 @@ from django.db.models import Q
 
 from .services import (
     MAX_ATTEMPTS,
+    build_certificate_archive,
+    enqueue_certificate_batch,
+    issue_batch_chunk,
     issue_certificates,
     list_certificates_not_emailed,
     list_enrolments_missing_a_certificate,
     list_stalled_batches,
-    run_certificate_batch,
     send_certificate_emails,
     take_waiting_completions,
 )
@@ -37,18 +39,32 @@ class CertificatesNotIssued(Exception):
     retry_backoff_max=600,
     retry_jitter=False,
 )
-def issue_certificates_task(enrolment_ids: list[int], *, after: int = 0) -> int:
-    """Issue these enrolments' certificates and, up to BATCH in all, new completions waiting
-    for theirs (above the enrolment id `after`): a burst of completions sends one message
-    (services.waiting). If more are waiting, the next batch (those after the last taken) is
-    enqueued before this one renders, so another worker can take it meanwhile. Returns how
-    many this run issued.
+def issue_certificates_task(
+    enrolment_ids: list[int], *, after: int = 0, batch: int | None = None
+) -> int:
+    """The one task that issues certificates, around issue_certificates. Returns how many this
+    run issued (or re-issued).
 
-    Safe to run twice (issue_certificates). Failures that may pass are retried with
-    exponential backoff (the retry takes them again as waiting: their last try failed) until
-    issue_certificates gives up on them. A lost or killed message is found again by
+    For a completion, the sweep and their retries: issue these enrolments' certificates and, up
+    to BATCH in all, new completions waiting for theirs (above the enrolment id `after`): a
+    burst of completions sends one message (services.waiting). If more are waiting, the next
+    batch (those after the last taken) is enqueued before this one renders, so another worker
+    can take it meanwhile. Failures that may pass are retried with exponential backoff (the
+    retry takes them again as waiting: their last try failed) until issue_certificates gives up
+    on them.
+
+    With `batch`, the next chunk of a cohort's batch (issue what is missing, or re-issue):
+    taken under the batch's lease, then the chunk after it enqueued. A chunk's failures are
+    counted on the batch; pending ones are the sweep's to retry.
+
+    Safe to run twice (issue_certificates). A lost or killed message is found again by
     reconcile_certificates_task: the database says what is pending.
     """
+    if batch is not None:
+        chunk = issue_batch_chunk(batch)
+        if chunk.more:
+            issue_certificates_task.delay([], batch=batch)
+        return chunk.issued
     room = BATCH - len(enrolment_ids)
     waiting = take_waiting_completions(room, besides=enrolment_ids, after=after) if room > 0 else []
     if room > 0 and len(waiting) == room:
@@ -74,8 +90,8 @@ def reconcile_certificates_task(minutes: int = SWEEP_AFTER_MINUTES) -> int:
     )
     for start in range(0, len(ids), BATCH):
         issue_certificates_task.delay(ids[start : start + BATCH])
-    for batch_id in list_stalled_batches().values_list("pk", flat=True):
-        run_certificate_batch_task.delay(batch_id)
+    for batch in list_stalled_batches().only("pk", "kind"):
+        enqueue_certificate_batch(batch)
     not_emailed = list(
         list_certificates_not_emailed(older_than=EMAILS_SWEPT_AFTER).values_list("pk", flat=True)
     )
@@ -85,11 +101,10 @@ def reconcile_certificates_task(minutes: int = SWEEP_AFTER_MINUTES) -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_certificate_batch_task(batch_id: int) -> None:
-    """Do the next chunk of a cohort's certificate batch, then enqueue the chunk after it.
-    A lost or killed chunk is picked up again by reconcile_certificates_task."""
-    if run_certificate_batch(batch_id):
-        run_certificate_batch_task.delay(batch_id)
+def build_certificate_archive_task(batch_id: int) -> None:
+    """Build a cohort's ZIP of certificates (a batch of that kind). A lost or killed build is
+    picked up again by reconcile_certificates_task."""
+    build_certificate_archive(batch_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)

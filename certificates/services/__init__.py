@@ -5,8 +5,10 @@ issue what is missing, re-issue, build a ZIP) in the background.
 """
 
 from .batches import (
+    build_certificate_archive,
+    enqueue_certificate_batch,
+    issue_batch_chunk,
     list_stalled_batches,
-    run_certificate_batch,
     start_certificate_batch,
     summarise_cohort_certificates,
 )
@@ -26,14 +28,16 @@ from .waiting import request_certificate, take_waiting_completions
 __all__ = [
     "MAX_ATTEMPTS",
     "IssuingOutcome",
+    "build_certificate_archive",
     "certificate_data",
+    "enqueue_certificate_batch",
+    "issue_batch_chunk",
     "issue_certificates",
     "list_certificates_not_emailed",
     "list_enrolments_missing_a_certificate",
     "list_stalled_batches",
     "request_certificate",
     "revoke_certificate",
-    "run_certificate_batch",
     "send_certificate_emails",
     "start_certificate_batch",
     "store_atomically",

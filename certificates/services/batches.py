@@ -1,9 +1,11 @@
 """Work on all certificates of a cohort at once, in the background: issue what is missing (when a
 cohort closes, say), re-issue with the current names and template, build one ZIP.
 
-A batch is a row (CertificateBatch) worked through in chunks of CHUNK items in id order by a task
-that enqueues itself for the next chunk, so no request waits for it, no task runs for long, and
-memory holds one chunk (or, for a ZIP, one PDF) at a time. Each chunk is taken under a lease
+A batch is a row (CertificateBatch) worked through in chunks of CHUNK items in id order, so no
+request waits for it, no task runs for long, and memory holds one chunk (or, for a ZIP, one PDF)
+at a time. Issuing and re-issuing chunks are run by the one issuing task,
+`issue_certificates_task([], batch=id)`, which enqueues itself for the next chunk; a ZIP, which
+issues nothing, by `build_certificate_archive_task`. Each chunk is taken under a lease
 (`claimed_until`): two deliveries of the same message do not work on a batch at once, and a
 worker killed mid-chunk only delays it until the lease runs out and the sweep hands it on.
 Every item is idempotent (issuing and re-issuing are), so a chunk done twice is only time lost.
@@ -18,6 +20,7 @@ import re
 import shutil
 import zipfile
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -38,7 +41,7 @@ from ..models import (
     CertificateStatus,
 )
 from ..selectors import can_start_batch
-from .issuing import issue_certificates, verification_url
+from .issuing import IssuingOutcome, issue_certificates, verification_url
 from .storage import building, publish
 
 logger = logging.getLogger(__name__)
@@ -64,26 +67,32 @@ def start_certificate_batch(cohort: Cohort, *, kind: str, by: User | None) -> Ce
             batch = CertificateBatch.objects.create(
                 cohort=cohort, kind=kind, requested_by=by, total=total
             )
-            transaction.on_commit(lambda: _enqueue(batch.pk))
+            transaction.on_commit(lambda: enqueue_certificate_batch(batch))
     except IntegrityError:  # one of this kind is unfinished: that is the one
         return CertificateBatch.objects.get(cohort=cohort, kind=kind, status__in=UNFINISHED_BATCH)
     return batch
 
 
-def run_certificate_batch(batch_id: int) -> bool:
-    """Do the next chunk of a batch if no other worker holds it. Returns True when work is
-    left (the caller enqueues the next chunk)."""
-    batch = _claim(batch_id)
+class ChunkDone(NamedTuple):
+    """What issue_batch_chunk did: how many certificates it issued or re-issued, and whether
+    work is left (the caller enqueues the next chunk)."""
+
+    issued: int
+    more: bool
+
+
+def issue_batch_chunk(batch_id: int) -> ChunkDone:
+    """Issue (or re-issue) the next chunk of an issuing batch with issue_certificates, if no
+    other worker holds the batch, and record how far it is. A failed certificate does not stop
+    the chunk: it keeps its own state (a pending one is the sweep's to retry) and is counted."""
+    batch = _claim(batch_id, kinds=[BatchKind.ISSUE, BatchKind.REISSUE])
     if batch is None:
-        return False
-    if batch.kind == BatchKind.ARCHIVE:
-        _build_archive(batch)
-        return False
+        return ChunkDone(0, more=False)
     items = _items(batch.cohort, batch.kind)
     ids = list(
         items.filter(pk__gt=batch.cursor).order_by("pk").values_list("pk", flat=True)[:CHUNK]
     )
-    failed = _issue_chunk(batch, ids)
+    outcome = _issue_chunk(batch, ids)
     cursor = ids[-1] if ids else batch.cursor
     finished = len(ids) < CHUNK
     # Progress from what is left past the cursor, not from a running count: a chunk cut short
@@ -91,17 +100,35 @@ def run_certificate_batch(batch_id: int) -> bool:
     left = 0 if finished else items.filter(pk__gt=cursor).count()
     total = max(batch.total, batch.done + len(ids) + left)  # completions meanwhile count too
     progress = {"cursor": cursor, "done": total - left, "total": total,
-                "failed": F("failed") + failed}  # fmt: skip
+                "failed": F("failed") + len(outcome.failed)}  # fmt: skip
     if finished:
         batch.finish(**progress)
-        return False
+        return ChunkDone(len(outcome.issued), more=False)
     # Only while this worker still holds the lease (as finish): a chunk slower than the lease
     # may have been taken over meanwhile, and the worker that took it records the chunk (and
     # its failures).
     CertificateBatch.objects.filter(pk=batch.pk, claimed_until=batch.claimed_until).update(
         **progress, claimed_until=None, updated_at=timezone.now()
     )
-    return True
+    return ChunkDone(len(outcome.issued), more=True)
+
+
+def build_certificate_archive(batch_id: int) -> None:
+    """Build a ZIP batch's archive, if no other worker holds the batch."""
+    batch = _claim(batch_id, kinds=[BatchKind.ARCHIVE])
+    if batch is not None:
+        _build_archive(batch)
+
+
+def enqueue_certificate_batch(batch: CertificateBatch) -> None:
+    """Hand a batch to a worker: its next chunk to the issuing task, or its ZIP to be built.
+    At its start (after commit) and by the sweep, for a batch that stalled."""
+    from ..tasks import build_certificate_archive_task, issue_certificates_task  # they import us
+
+    if batch.kind == BatchKind.ARCHIVE:
+        build_certificate_archive_task.delay(batch.pk)
+    else:
+        issue_certificates_task.delay([], batch=batch.pk)
 
 
 def list_stalled_batches() -> QuerySet[CertificateBatch]:
@@ -141,17 +168,12 @@ def _items(cohort: Cohort, kind: str) -> QuerySet:
     return Certificate.objects.filter(enrolment__cohort=cohort, status=CertificateStatus.ISSUED)
 
 
-def _enqueue(batch_id: int) -> None:
-    from ..tasks import run_certificate_batch_task  # the tasks module imports this one
-
-    run_certificate_batch_task.delay(batch_id)
-
-
-def _claim(batch_id: int) -> CertificateBatch | None:
-    """Take the lease on an unfinished batch nobody holds; None if finished or held."""
+def _claim(batch_id: int, *, kinds: list[str]) -> CertificateBatch | None:
+    """Take the lease on an unfinished batch of one of these kinds nobody holds; None if
+    finished, held or of another kind."""
     now = timezone.now()
     claimed = (
-        CertificateBatch.objects.filter(pk=batch_id, status__in=UNFINISHED_BATCH)
+        CertificateBatch.objects.filter(pk=batch_id, status__in=UNFINISHED_BATCH, kind__in=kinds)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + LEASE, status=BatchStatus.RUNNING, updated_at=now)
     )
@@ -160,10 +182,8 @@ def _claim(batch_id: int) -> CertificateBatch | None:
     return CertificateBatch.objects.select_related("cohort", "requested_by").get(pk=batch_id)
 
 
-def _issue_chunk(batch: CertificateBatch, item_ids: list[int]) -> int:
-    """Issue (or re-issue) a chunk's certificates together with issue_certificates; how many
-    failed. A failure does not stop the chunk: the certificate keeps its own state, and the
-    sweep retries a pending one."""
+def _issue_chunk(batch: CertificateBatch, item_ids: list[int]) -> IssuingOutcome:
+    """Issue (or re-issue) a chunk's certificates together with issue_certificates."""
     if batch.kind == BatchKind.ISSUE:
         outcome = issue_certificates(item_ids)
     else:
@@ -173,7 +193,7 @@ def _issue_chunk(batch: CertificateBatch, item_ids: list[int]) -> int:
         outcome = issue_certificates(enrolment_ids, reissue=True, by=batch.requested_by)
     for enrolment_id in outcome.failed:
         logger.error("certificate batch %s: enrolment %s failed", batch.pk, enrolment_id)
-    return len(outcome.failed)
+    return outcome
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")

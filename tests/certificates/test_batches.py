@@ -23,7 +23,11 @@ from certificates.models import (
     CertificateStatus,
 )
 from certificates.services.batches import CHUNK
-from certificates.tasks import reconcile_certificates_task, run_certificate_batch_task
+from certificates.tasks import (
+    build_certificate_archive_task,
+    issue_certificates_task,
+    reconcile_certificates_task,
+)
 from courses.exceptions import NotAllowed
 from courses.models import EnrolmentStatus
 from courses.services.enrolment import close_cohort
@@ -99,22 +103,26 @@ def test_only_who_manages_the_cohort_may_close_it(cohort, participant):
     assert cohort.closed_at is None
 
 
-def test_a_batch_works_in_chunks_that_each_enqueue_the_next(cohort, facilitator):
+def test_a_batch_works_in_chunks_of_the_issuing_task_that_each_enqueue_the_next(
+    cohort, facilitator
+):
     completed_enrolments(cohort, CHUNK + 1)
     batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
     runs = []
 
     def count(sender, **kwargs):  # the worker's own signal: each run of a task
-        if sender.name == run_certificate_batch_task.name:
-            runs.append(kwargs["args"])
+        runs.append((sender.name, kwargs["args"], kwargs["kwargs"]))
 
     task_prerun.connect(count)
     try:
-        run_certificate_batch_task.delay(batch.pk)
+        issue_certificates_task.delay([], batch=batch.pk)
     finally:
         task_prerun.disconnect(count)
     batch.refresh_from_db()
-    assert runs == [[batch.pk], [batch.pk]]  # a full chunk, then the one left, enqueued by it
+    # A full chunk, then the one left, enqueued by it: both runs of the one issuing task
+    # (the emails of each chunk are their own task).
+    issuing = [run for run in runs if run[0] == issue_certificates_task.name]
+    assert issuing == [(issue_certificates_task.name, [[]], {"batch": batch.pk})] * 2
     assert (batch.status, batch.done, batch.total, batch.failed) == (
         "done", CHUNK + 1, CHUNK + 1, 0,
     )  # fmt: skip
@@ -136,12 +144,12 @@ def test_a_batch_held_by_another_worker_is_left_alone_until_its_lease_runs_out(c
     CertificateBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.RUNNING, claimed_until=timezone.now() + timedelta(minutes=1)
     )
-    assert services.run_certificate_batch(batch.pk) is False
+    assert services.issue_batch_chunk(batch.pk) == (0, False)
     assert issued_in(cohort) == 0
     CertificateBatch.objects.filter(pk=batch.pk).update(
         claimed_until=timezone.now() - timedelta(seconds=1)
     )
-    services.run_certificate_batch(batch.pk)
+    assert services.issue_batch_chunk(batch.pk) == (2, False)
     assert issued_in(cohort) == 2
 
 
@@ -153,7 +161,7 @@ def test_a_chunk_taken_over_after_its_lease_ran_out_is_recorded_by_the_new_holde
 ):
     first, second = completed_enrolments(cohort, 2)
     # The broker holds the batch's message: this test is the worker that runs the chunk.
-    monkeypatch.setattr(run_certificate_batch_task, "delay", lambda batch_id: None)
+    monkeypatch.setattr(issue_certificates_task, "delay", lambda *args, **kwargs: None)
     batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
 
     def slow_then_failing(number, _name):
@@ -166,7 +174,7 @@ def test_a_chunk_taken_over_after_its_lease_ran_out_is_recorded_by_the_new_holde
         return OSError("disk full")  # a failure this worker must not count
 
     faulty_storage.fault = slow_then_failing
-    services.run_certificate_batch(batch.pk)
+    services.issue_batch_chunk(batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.failed, batch.cursor) == (BatchStatus.RUNNING, 0, 0, 0)
     # The certificates keep their own state either way: one issued, one pending to retry.
@@ -196,7 +204,7 @@ def test_one_failing_certificate_does_not_stop_the_batch(cohort, facilitator, fa
     # The record exists, then its file fails to store (files go in enrolment order).
     faulty_storage.fail(OSError("storage unreachable"), on={2})
     batch = services.start_certificate_batch(cohort, kind=BatchKind.ISSUE, by=facilitator)
-    run_certificate_batch_task.delay(batch.pk)
+    issue_certificates_task.delay([], batch=batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.failed) == ("done", 3, 1)
     assert issued_in(cohort) == 2
@@ -218,7 +226,7 @@ def test_reissuing_a_cohort_uses_the_corrected_names_and_keeps_history(
     with pytest.raises(NotAllowed):  # new content for every certificate: admins only
         services.start_certificate_batch(cohort, kind=BatchKind.REISSUE, by=facilitator)
     batch = services.start_certificate_batch(cohort, kind=BatchKind.REISSUE, by=admin_user)
-    run_certificate_batch_task.delay(batch.pk)
+    assert issue_certificates_task.delay([], batch=batch.pk).get() == 1  # one name changed
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.failed) == ("done", 2, 0)
     corrected = Certificate.objects.get(enrolment=enrolments[0])
@@ -246,7 +254,10 @@ def test_a_cohort_zip_holds_every_pdf_and_an_index_and_replaces_the_previous_zip
     names = ["Nguyễn Thị Minh", "محمد عبد الله", "Ζωή Παπαδοπούλου", "A/B: Ortiz?"]
     services.issue_certificates([e.pk for e in completed_enrolments(cohort, 4, names=names)])
     first = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
-    run_certificate_batch_task.delay(first.pk)
+    assert issue_certificates_task.delay([], batch=first.pk).get() == 0  # a ZIP issues nothing
+    first.refresh_from_db()
+    assert first.status == BatchStatus.QUEUED
+    build_certificate_archive_task.delay(first.pk)
     first.refresh_from_db()
     assert (first.status, first.done, first.total) == ("done", 4, 4)
 
@@ -262,7 +273,7 @@ def test_a_cohort_zip_holds_every_pdf_and_an_index_and_replaces_the_previous_zip
     assert sorted(row[0] for row in index[1:]) == sorted(names)
 
     second = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
-    run_certificate_batch_task.delay(second.pk)
+    build_certificate_archive_task.delay(second.pk)
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.archive.name == ""
@@ -275,7 +286,7 @@ def test_building_a_zip_takes_no_more_memory_for_a_bigger_cohort(cohort, facilit
         batch = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
         tracemalloc.start()
         try:
-            services.run_certificate_batch(batch.pk)
+            services.build_certificate_archive(batch.pk)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+import certificates.admin
 from certificates import services
 from certificates.models import (
     BatchKind,
@@ -271,6 +272,32 @@ def test_an_admin_reissues_through_the_action_with_the_same_code_and_a_revision(
     assert revision.participant_name == "Jose Nunez"
     assert revision.pdf_sha256 == certificate.pdf_sha256
     assert revision.replaced_by == admin_user
+
+
+def test_the_admins_reissue_action_refuses_more_than_a_request_should_render(
+    client_for, cohort, admin_user, monkeypatch
+):
+    monkeypatch.setattr(certificates.admin, "REISSUE_IN_REQUEST", 1)
+    first = issued(cohort, full_name="Jose Nunez")
+    second = issued(cohort, full_name="Maria Lopez")
+    for certificate in (first, second):
+        certificate.enrolment.user.full_name += " Corrected"
+        certificate.enrolment.user.save(update_fields=["full_name"])
+
+    response = client_for(admin_user).post(
+        ADMIN_CERTIFICATES,
+        {"action": "reissue_selected", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    (message,) = messages_of(response)
+    assert message.startswith("Select at most 1 certificates to re-issue at once.")
+    assert not CertificateRevision.objects.exists()
+    assert set(Certificate.objects.values_list("pdf_sha256", flat=True)) == {
+        first.pdf_sha256,
+        second.pdf_sha256,
+    }
 
 
 @pytest.mark.parametrize("who", ["participant", "facilitator"])
