@@ -73,10 +73,45 @@ def recreate_database() -> None:
 
     name = _database_name()
     with _maintenance_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        for database in (name, _clean_copy(name)):
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def keep_clean_copy() -> None:
+    """Copy the migrated, still empty database aside, for fresh_database()."""
+    from psycopg import sql
+
+    name = _database_name()
+    close_django_connections()
+    with _maintenance_connection() as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(_clean_copy(name)), sql.Identifier(name)
+            )
+        )
+
+
+def fresh_database() -> None:
+    """The database back to the migrated, empty copy, and the cache emptied (ids start again,
+    so nothing cached may outlive the rows it was read from): a scenario measures its own data,
+    not what the scenarios before it left. gunicorn must be stopped first."""
+    from django.core.cache import cache
+    from psycopg import sql
+
+    name = _database_name()
+    close_django_connections()
+    with _maintenance_connection() as conn:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(_clean_copy(name))
+            )
+        )
+    cache.clear()
 
 
 def drop_database() -> None:
@@ -84,9 +119,14 @@ def drop_database() -> None:
 
     name = _database_name()
     with _maintenance_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        for database in (name, _clean_copy(name)):
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
+
+
+def _clean_copy(name: str) -> str:
+    return f"{name}_clean"
 
 
 def setup_django() -> None:

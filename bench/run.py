@@ -3,10 +3,13 @@
 What is measured. Throughput (requests per second) of pages for a signed-in participant and of
 quiz submissions through the API, served by gunicorn (2 sync workers, DEBUG off) on PostgreSQL,
 in a database created for the run (`elearn_bench`, or the one BENCH_DATABASE_URL names, which
-must contain "bench"; dropped at the end, also on Ctrl-C). Two benches on one machine each set
-BENCH_DATABASE_URL and BENCH_CACHE_URL of their own. Load comes from `wrk` (installed with
-apt-get when running as root) or, failing that, a small built-in Python client. The bench
-traffic only goes to 127.0.0.1.
+must contain "bench"; dropped at the end, also on Ctrl-C), emptied before each scenario (back to
+a migrated copy, with the cache emptied, and gunicorn started again), so that each measures its
+own data: the statistics page counts every enrolment of the platform, and the scenarios before
+it had added 24,313 to its 100,000 (the exports reuse the statistics' rows: REUSES_DATA_OF).
+Two benches on one machine each set BENCH_DATABASE_URL and BENCH_CACHE_URL of their own. Load
+comes from `wrk` (installed with apt-get when running as root) or, failing that, a small
+built-in Python client. The bench traffic only goes to 127.0.0.1.
 
 How to read the ratio. Each scenario is measured beside a *reference view* served by the same
 gunicorn (bench/views.py), which does the least work any request of its kind and size can do:
@@ -55,7 +58,8 @@ A scenario takes the `Bench` (bench/harness.py: session_headers(), target(),
 size_matched_reference(), compare() for repeated GETs, compare_lists() for requests sent once)
 and prints its figures. Data builders are in bench/data.py, load tools in bench/load.py (with
 bench/wrk_list.lua), reference views in bench/views.py. `--profile PATH` adds a cProfile of
-in-process GETs of PATH; `--profile quiz-submit` one of in-process submissions.
+in-process GETs of PATH (on the data of the last scenario run); `--profile quiz-submit` one of
+in-process submissions.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ from bench.harness import (  # noqa: E402
     bench_environ,
     close_django_connections,
     drop_database,
+    fresh_database,
+    keep_clean_copy,
     recreate_database,
     setup_django,
 )
@@ -93,6 +99,11 @@ from bench.scenarios import PROFILES, SCENARIOS  # noqa: E402
 # the same rows (bench/exports.py): `bench/run.py exports`; page weights (bench/pages.py):
 # `bench/run.py pages`.
 SCENARIOS = {**SCENARIOS, "reports": reports, "exports": exports, "pages": pages}
+# Every scenario starts on an empty database (and an empty cache), so that it measures the data
+# it describes, not that plus what the scenarios before it left (the statistics page counts every
+# enrolment on the platform). Except: the exports read the rows the reports scenario seeded,
+# when it ran just before them (bench/exports.py).
+REUSES_DATA_OF = {"exports": "reports"}
 
 
 def _profile(path_for_profile: str) -> None:
@@ -154,15 +165,19 @@ def main(argv: list[str] | None = None) -> int:
             recreate_database()
             try:
                 setup_django()
-                with Server(Path(tmp) / "gunicorn.log") as server:
-                    print(_banner(load, args))
-                    bench = Bench(server, load, args.seconds, args.rounds, args.warmup)
-                    for name in args.scenarios or SCENARIOS:
-                        SCENARIOS[name](bench)
-                    if args.profile in PROFILES:
-                        PROFILES[args.profile]()
-                    elif args.profile:
-                        _profile(args.profile)
+                keep_clean_copy()
+                print(_banner(load, args))
+                previous = None
+                for name in args.scenarios or SCENARIOS:
+                    if previous is not None and REUSES_DATA_OF.get(name) != previous:
+                        fresh_database()
+                    with Server(Path(tmp) / f"gunicorn-{name}.log") as server:
+                        SCENARIOS[name](Bench(server, load, args.seconds, args.rounds, args.warmup))
+                    previous = name
+                if args.profile in PROFILES:
+                    PROFILES[args.profile]()
+                elif args.profile:
+                    _profile(args.profile)
             finally:
                 close_django_connections()
                 drop_database()
