@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Value
 from django.http import Http404
 
+from elearn.db import prepared_cursor
 from quizzes.models import Attempt, Quiz
 
 from ..models import Course, Enrolment, Lesson, LessonCompletion
@@ -110,8 +111,8 @@ def _lesson_page(
 # and the enrolment's last activity, converted on its own (_ACTIVITY). On SQLite and PostgreSQL
 # it also brings what the user has done in the course (two subqueries, their ids joined in a
 # string), which saves the page a round trip.
-# On PostgreSQL the query is prepared once per connection (_cursor): planning it, with its joins
-# and subqueries, took 0.4 ms and running it 0.1 ms.
+# On PostgreSQL the query is prepared once per connection (elearn.db.prepared_cursor): planning
+# it, with its joins and subqueries, took 0.4 ms and running it 0.1 ms.
 # Why it stays: `bench/run.py lesson-page` (2 gunicorn workers on PostgreSQL, the 2-core machine
 # shared, load average 5 to 10), ratio to the reference view, target >= 0.8: the page as it is
 # 0.82-1.16 in 7 runs; all plain (get_lesson_page_by_orm and the outline's template, as
@@ -192,7 +193,7 @@ def _find_lesson(
     params += [user_id, *CURRENT, course_slug, lesson_slug]
     if published_only:
         params.append(True)
-    with _cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -212,37 +213,6 @@ def _find_lesson(
     if with_done:
         done = (_ids(row[enrolment_end + 1]), _ids(row[enrolment_end + 2]))
     return lesson, enrolment, done
-
-
-def _cursor():
-    """A cursor for the lesson query. On PostgreSQL its statements are prepared: planned once
-    per connection, not on every page (planning the query costs four times running it), with
-    the server binding the parameters (psycopg's Cursor, which Django uses when `OPTIONS` has
-    `server_side_binding`). Wrapped as connection.cursor() wraps its own, so the query is logged
-    and counted like any other."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    # What connection.cursor() does before it wraps the cursor it makes.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    cursor = _prepared_cursor_class()(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
-
-
-@functools.cache
-def _prepared_cursor_class():
-    """psycopg's server-binding cursor as Django defines it, every statement prepared
-    (imported when first needed: PostgreSQL only)."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparedCursor
 
 
 def _from_db(field, value):

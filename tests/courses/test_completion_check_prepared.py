@@ -1,0 +1,58 @@
+"""The completion check (the rule of when a course is complete, run after every lesson completed
+and every quiz passed) is prepared once per connection on PostgreSQL, and judges alike without."""
+
+import pytest
+from django.db import connection
+
+from courses.models import EnrolmentStatus
+from courses.services.progress import record_lesson_completion
+from tests.factories import enrol_user, make_course, make_user
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def completion_check_statements() -> tuple[int, int]:
+    """The completion check's prepared statements on this connection, and how often they ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%SELECT e.id FROM "courses_enrolment" e%'],
+        )
+        return tuple(cursor.fetchone())
+
+
+def test_the_completion_check_is_prepared_once_per_connection(db):
+    course = make_course(modules=1, lessons_per_module=3)
+    user = make_user()
+    enrolment = enrol_user(user, course)
+    statements, runs = completion_check_statements()
+
+    outcomes = [record_lesson_completion(user, lesson) for lesson in course.lessons.all()]
+
+    # One statement (or two: psycopg keys a statement by its parameters' types too), planned
+    # once and run after each lesson; the last lesson completes the course.
+    assert completion_check_statements()[0] - statements in (1, 2)
+    assert completion_check_statements()[1] - runs == 3
+    assert [o.course_completed for o in outcomes] == [False, False, True]
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+
+
+def test_without_prepared_statements_the_completion_check_judges_alike(db):
+    course = make_course(modules=1, lessons_per_module=2)
+    user = make_user()
+    enrol_user(user, course)
+    first, last = course.lessons.all()
+    statements, runs = completion_check_statements()
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None  # DATABASE_PREPARED_STATEMENTS=0
+    try:
+        outcomes = [record_lesson_completion(user, lesson) for lesson in (first, last)]
+    finally:
+        connection.connection.prepare_threshold = threshold
+
+    assert completion_check_statements() == (statements, runs)
+    assert [o.course_completed for o in outcomes] == [False, True]
