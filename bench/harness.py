@@ -71,13 +71,9 @@ def _maintenance_connection():
 def recreate_database() -> None:
     from psycopg import sql
 
-    name = _database_name()
+    drop_database()
     with _maintenance_connection() as conn:
-        for database in (name, _clean_copy(name)):
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-            )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_database_name())))
 
 
 def keep_clean_copy() -> None:

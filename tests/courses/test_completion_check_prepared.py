@@ -1,27 +1,18 @@
 """The completion check (the rule of when a course is complete, run after every lesson completed
 and every quiz passed) is prepared once per connection on PostgreSQL, and judges alike without."""
 
-import pytest
 from django.db import connection
 
 from courses.models import EnrolmentStatus
 from courses.services.progress import record_lesson_completion
 from tests.factories import enrol_user, make_course, make_user
+from tests.prepared_statements import needs_postgresql, prepared_statements
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
-)
+pytestmark = needs_postgresql
 
 
 def completion_check_statements() -> tuple[int, int]:
-    """The completion check's prepared statements on this connection, and how often they ran."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) "
-            "FROM pg_prepared_statements WHERE statement LIKE %s",
-            ['%SELECT e.id FROM "courses_enrolment" e%'],
-        )
-        return tuple(cursor.fetchone())
+    return prepared_statements('%SELECT e.id FROM "courses_enrolment" e%')
 
 
 def test_the_completion_check_is_prepared_once_per_connection(db):

@@ -31,6 +31,7 @@ from courses.selectors.lesson_page import (
 from courses.services.enrolment import ensure_default_cohort
 from courses.templatetags.course_outline import course_outline
 from tests.factories import enrol_user, make_course, make_quiz, make_user
+from tests.prepared_statements import needs_postgresql, prepared_statements
 
 # Titles with what HTML escapes, in the course's script and direction.
 TITLES = {
@@ -246,20 +247,9 @@ def test_enrolment_read_by_hand_is_the_current_one(db):
     assert Enrolment.objects.filter(user=user, course=course).count() == 2
 
 
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
-)
-
-
 def lesson_statements() -> tuple[int, int]:
     """The lesson query's prepared statements on this connection, and how often they ran."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) "
-            "FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%FROM courses_lesson l JOIN courses_course c%"],
-        )
-        return tuple(cursor.fetchone())
+    return prepared_statements("%FROM courses_lesson l JOIN courses_course c%")
 
 
 @needs_postgresql
