@@ -100,3 +100,14 @@ def test_page_fits_a_360px_screen(site, browser, role, page_name, language):
     assert page.evaluate(CUT_OFF) == [], f"{page_name}: cut off at 360 px"
     assert site.foreign_requests(context) == []
     context.close()
+
+
+def test_a_participants_modules_stack_on_a_phone(site, browser):
+    # The facilitator's page of one participant: each module a block of its own at 360 px
+    # (progress, due date, extension form), not columns to scroll sideways to.
+    context, page = _open(site, browser, "facilitator", "participant", "en", 360)
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    cells = page.locator("section[aria-labelledby='modules-heading'] td")
+    rights = cells.evaluate_all("(all) => all.map((cell) => cell.getBoundingClientRect().right)")
+    assert rights and max(rights) <= width
+    context.close()
