@@ -198,6 +198,19 @@ def test_the_sweep_resumes_a_batch_whose_message_was_lost(cohort, facilitator):
     assert issued_in(cohort) == 2
 
 
+def test_the_sweep_hands_a_stalled_zip_to_the_archive_task(cohort, facilitator):
+    services.issue_certificates([e.pk for e in completed_enrolments(cohort, 2)])
+    batch = services.start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
+    # Its message lost, and then, ten minutes on, found stalled by the sweep.
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=10)
+    )
+    reconcile_certificates_task()
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.total) == (BatchStatus.DONE, 2, 2)
+    assert batch.archive.name.endswith(".zip")
+
+
 def test_one_failing_certificate_does_not_stop_the_batch(cohort, facilitator, faulty_storage):
     enrolments = completed_enrolments(cohort, 3)
     broken = enrolments[1].pk
