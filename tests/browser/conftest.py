@@ -140,7 +140,12 @@ def _build(site: Site) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from certificates.services import issue_certificates
+    from certificates.models import BatchKind
+    from certificates.services import (
+        build_certificate_archive,
+        issue_certificates,
+        start_certificate_batch,
+    )
     from courses.models import Course, EnrolmentStatus
     from courses.services.bulk import preview_enrolment_upload
     from courses.services.enrolment import enrol
@@ -181,6 +186,10 @@ def _build(site: Site) -> None:
     completed.save(update_fields=["status", "completed_at"])
     (certificate,) = issue_certificates([completed.pk]).issued
     assert certificate.credentials.exists()  # the verification page shows its state
+    # The cohort's certificates page lists a finished ZIP (built here, as a worker would, if
+    # its task has not run already).
+    archive = start_certificate_batch(cohort, kind=BatchKind.ARCHIVE, by=facilitator)
+    build_certificate_archive(archive.pk)
     message, _created = send_cohort_message(
         cohort,
         by=facilitator,

@@ -102,12 +102,17 @@ def test_page_fits_a_360px_screen(site, browser, role, page_name, language):
     context.close()
 
 
-def test_a_participants_modules_stack_on_a_phone(site, browser):
-    # The facilitator's page of one participant: each module a block of its own at 360 px
-    # (progress, due date, extension form), not columns to scroll sideways to.
-    context, page = _open(site, browser, "facilitator", "participant", "en", 360)
+@pytest.mark.parametrize(
+    ("page_name", "table"),
+    [("participant", "modules-heading"), ("certificates", "batches-heading")],
+)
+def test_tables_of_facilitators_pages_stack_on_a_phone(site, browser, page_name, table):
+    # A participant's modules (progress, due date, extension form) and a cohort's recent work on
+    # its certificates (status, progress, the ZIP): at 360 px each row is a block of its own,
+    # not columns to scroll sideways to.
+    context, page = _open(site, browser, "facilitator", page_name, "en", 360)
     width = page.evaluate("() => document.documentElement.clientWidth")
-    cells = page.locator("section[aria-labelledby='modules-heading'] td")
+    cells = page.locator(f"[aria-labelledby='{table}'] td")
     rights = cells.evaluate_all("(all) => all.map((cell) => cell.getBoundingClientRect().right)")
     assert rights and max(rights) <= width
     context.close()
