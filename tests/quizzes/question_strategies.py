@@ -45,8 +45,15 @@ def texts(*, arrow: bool = True):
     piece = st.one_of(_AWKWARD, st.text(_CHARS, min_size=1, max_size=6))
     text = st.lists(piece, min_size=1, max_size=6).map("".join).map(str.strip)
     if not arrow:
-        text = text.map(lambda t: t.replace("->", "-").strip())
+        text = text.map(_without_arrows)
     return text.filter(bool)
+
+
+def _without_arrows(text: str) -> str:
+    """The text with no "->" left: replacing once can make one ("->>" gives "->")."""
+    while "->" in text:
+        text = text.replace("->", "-")
+    return text.strip()
 
 
 def _letter(i):
