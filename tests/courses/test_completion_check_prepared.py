@@ -1,12 +1,15 @@
 """The completion check (the rule of when a course is complete, run after every lesson completed
-and every quiz passed) is prepared once per connection on PostgreSQL, and judges alike without."""
+and every quiz passed) is prepared once per connection on PostgreSQL, and judges alike without;
+so is the activity note that locks the enrolment before it after a quiz is passed."""
 
 from django.db import connection
 
 from courses.models import EnrolmentStatus
 from courses.services.progress import record_lesson_completion
+from quizzes import services
 from tests.factories import enrol_user, make_course, make_user
 from tests.prepared_statements import needs_postgresql, prepared_statements
+from tests.quizzes.factories import add_single_choice, make_empty_quiz, right_answer
 
 pytestmark = needs_postgresql
 
@@ -47,3 +50,23 @@ def test_without_prepared_statements_the_completion_check_judges_alike(db):
 
     assert completion_check_statements() == (statements, runs)
     assert [o.course_completed for o in outcomes] == [False, True]
+
+
+def test_the_activity_note_of_a_quiz_pass_is_prepared_once_per_connection(db):
+    # It locks the enrolment before the completion check, after every quiz passed.
+    quiz = make_empty_quiz(pass_mark=50)
+    question = add_single_choice(quiz)
+    users = [make_user() for _ in range(3)]
+    for user in users:
+        enrol_user(user, quiz.course)
+    statements, runs = prepared_statements('%UPDATE "courses_enrolment" SET last_activity_at%')
+
+    for user in users:
+        attempt, _created = services.start_attempt(user, quiz)
+        services.submit_attempt(
+            user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+        )
+
+    after = prepared_statements('%UPDATE "courses_enrolment" SET last_activity_at%')
+    assert after[0] - statements in (1, 2)
+    assert after[1] - runs == 3

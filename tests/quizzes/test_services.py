@@ -711,3 +711,48 @@ def test_submitting_an_attempt_notes_the_participants_activity(db):
 
     enrolment.refresh_from_db()
     assert enrolment.last_activity_at is not None
+
+
+@pytest.mark.parametrize("already_completed", [False, True])
+def test_a_pass_notes_the_activity_of_a_current_enrolment(db, already_completed):
+    user = make_user()
+    quiz = make_empty_quiz(pass_mark=50)
+    question = add_single_choice(quiz)
+    enrolment = enrol_in(user, quiz.course)
+    attempt, _created = services.start_attempt(user, quiz)
+    if already_completed:
+        enrolment.complete()
+    completed_at = enrolment.completed_at
+    before = timezone.now()
+
+    submission = services.submit_attempt(
+        user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
+
+    enrolment.refresh_from_db()
+    assert submission.attempt.passed
+    assert enrolment.last_activity_at >= before
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+    # The quiz is the course's only item: the pass completes an active enrolment, once.
+    assert submission.completed_course is not already_completed
+    if already_completed:
+        assert enrolment.completed_at == completed_at
+
+
+def test_a_pass_after_withdrawing_notes_no_activity_and_completes_nothing(db):
+    user = make_user()
+    quiz = make_empty_quiz(pass_mark=50)
+    question = add_single_choice(quiz)
+    enrolment = enrol_in(user, quiz.course)
+    attempt, _created = services.start_attempt(user, quiz)
+    enrolment.withdraw()
+    enrolment.save()
+
+    submission = services.submit_attempt(
+        user, attempt.pk, answers={question.pk: right_answer(question, attempt)}
+    )
+
+    enrolment.refresh_from_db()
+    assert submission.attempt.passed and not submission.completed_course
+    assert enrolment.last_activity_at is None
+    assert enrolment.status == EnrolmentStatus.WITHDRAWN
