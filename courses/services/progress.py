@@ -189,12 +189,14 @@ def _note_activity(user_id: int, course_id: int) -> bool:
     twentieth of a quiz submission's processor time (bench/run.py quiz-submit).
     tests/quizzes/test_services.py checks it on every enrolment state."""
     enrolment = connection.ops.quote_name(Enrolment._meta.db_table)
+    statuses = [status.value for status in CURRENT]
+    placeholders = ", ".join(["%s"] * len(statuses))
     sql = (
         f"UPDATE {enrolment} SET last_activity_at = %s"  # noqa: S608 - the model's table
-        " WHERE user_id = %s AND course_id = %s AND status IN (%s, %s)"
+        f" WHERE user_id = %s AND course_id = %s AND status IN ({placeholders})"
     )
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), user_id, course_id, *(s.value for s in CURRENT)])
+        cursor.execute(sql, [timezone.now(), user_id, course_id, *statuses])
         return cursor.rowcount > 0
 
 
